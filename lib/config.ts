@@ -1,0 +1,204 @@
+/**
+ * Loads and validates one stack's config. Every problem becomes one line naming
+ * the key as it is written in the stack file and the offending value; nothing
+ * here throws on bad input.
+ */
+import { z } from "zod";
+import {
+  azSlotCount,
+  clusterConfigSchema,
+  type ParsedClusterConfig,
+  type WorkerGroupConfig,
+} from "./configSchema";
+
+/** The Pulumi project name, and so the namespace of this program's config keys. */
+export const projectName = "calico-cluster";
+
+export interface AvailabilityZone {
+  readonly name: string;
+  /** Address slot in the VPC: fixed per AZ so adding or removing others moves nothing. */
+  readonly slot: number;
+}
+
+export interface ClusterConfig extends Omit<
+  ParsedClusterConfig,
+  "availabilityZones" | "workerGroups" | "calico"
+> {
+  readonly stack: string;
+  readonly region: string;
+  readonly availabilityZones: readonly AvailabilityZone[];
+  readonly workerGroups: readonly (WorkerGroupConfig & { availabilityZones: string[] })[];
+  readonly calico: { readonly version: string; readonly hostMtu: number; readonly mtu: number };
+}
+
+export interface ConfigProblem {
+  /** The key as written in the stack file, e.g. `calico-cluster:workerGroups[1].maxPods`. */
+  readonly key: string;
+  readonly message: string;
+}
+
+export type ConfigResult =
+  | { readonly ok: true; readonly config: ClusterConfig }
+  | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
+
+const awsRegion = z
+  .string({ error: "is required (the AWS region, e.g. eu-west-1)" })
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, "is not an AWS region name");
+
+/** The AZ letter picks the slot (a=0 ... h=7), so a zone keeps its range whatever else changes. */
+export function defaultSlotFor(azName: string): number {
+  return azName.charCodeAt(azName.length - 1) - "a".charCodeAt(0);
+}
+
+const stackConfigSchema = z
+  .strictObject({ region: awsRegion, cluster: clusterConfigSchema })
+  .superRefine(({ region, cluster }, ctx) => {
+    const zones = cluster.availabilityZones.map((zone) =>
+      typeof zone === "string" ? { name: zone, slot: defaultSlotFor(zone) } : zone,
+    );
+    const bySlot = new Map<number, string>();
+    const names = new Set<string>();
+    zones.forEach((zone, index) => {
+      const path = ["cluster", "availabilityZones", index];
+      // Local and Wavelength zones are named <region>-<place>-<n><letter>.
+      const suffix = zone.name.slice(region.length);
+      if (!zone.name.startsWith(region) || !/^([a-z]|-.+)$/.test(suffix)) {
+        ctx.addIssue({ code: "custom", path, input: zone.name, message: `is not in ${region}` });
+      }
+      if (names.has(zone.name)) {
+        ctx.addIssue({ code: "custom", path, input: zone.name, message: "is listed twice" });
+      }
+      names.add(zone.name);
+      if (zone.slot < 0 || zone.slot >= azSlotCount) {
+        ctx.addIssue({
+          code: "custom",
+          path,
+          input: zone.name,
+          message: `has no default address slot (letters a to h map to slots 0 to 7); give it as { name: ${zone.name}, slot: <0-7> }`,
+        });
+        return;
+      }
+      const holder = bySlot.get(zone.slot);
+      if (holder !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path,
+          input: zone.name,
+          message: `uses address slot ${zone.slot}, already used by ${holder}; give one of them another slot`,
+        });
+      }
+      bySlot.set(zone.slot, zone.name);
+    });
+    const vpcPrefix = Number(cluster.vpcCidr.split("/")[1]);
+    if (vpcPrefix < 16 || vpcPrefix > 22) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cluster", "vpcCidr"],
+        input: cluster.vpcCidr,
+        message:
+          "must be /16 to /22 (AWS allows at most /16; the subnet layout needs at least /22)",
+      });
+    }
+    const groupNames = new Set<string>();
+    cluster.workerGroups.forEach((group, index) => {
+      const path = ["cluster", "workerGroups", index];
+      if (groupNames.has(group.name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [...path, "name"],
+          input: group.name,
+          message: "is used by two worker groups",
+        });
+      }
+      groupNames.add(group.name);
+      if (group.minSize > group.maxSize) {
+        ctx.addIssue({
+          code: "custom",
+          path: [...path, "minSize"],
+          input: group.minSize,
+          message: `is larger than maxSize ${group.maxSize}`,
+        });
+      }
+      group.availabilityZones?.forEach((zone, zoneIndex) => {
+        if (!names.has(zone)) {
+          ctx.addIssue({
+            code: "custom",
+            path: [...path, "availabilityZones", zoneIndex],
+            input: zone,
+            message: `is not one of the cluster's availabilityZones (${[...names].join(", ")})`,
+          });
+        }
+      });
+    });
+  });
+
+/** `["cluster", "workerGroups", 1, "maxPods"]` → `calico-cluster:workerGroups[1].maxPods`. */
+export function keyFor(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return `${projectName}`;
+  if (path[0] === "region") return "aws:region";
+  let key = `${projectName}:`;
+  path.slice(1).forEach((part, index) => {
+    if (typeof part === "number") key += `[${part}]`;
+    else key += index === 0 ? String(part) : `.${String(part)}`;
+  });
+  return key;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return "";
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function problemFor(issue: z.core.$ZodIssue): ConfigProblem[] {
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((unknownKey) => ({
+      key: keyFor([...issue.path, unknownKey]),
+      message: "is not a known key (see the README's config reference)",
+    }));
+  }
+  const input = "input" in issue ? issue.input : undefined;
+  const missing = input === undefined && issue.code === "invalid_type";
+  const value = describeValue(input);
+  return [
+    {
+      key: keyFor(issue.path),
+      message: missing ? "is required" : value ? `= ${value} ${issue.message}` : issue.message,
+    },
+  ];
+}
+
+/**
+ * Validates a stack's config.
+ * @param stack the stack name (file `stacks/Pulumi.<stack>.yaml`)
+ * @param region the value of `aws:region`
+ * @param cluster the keys under the `calico-cluster:` namespace, without the prefix
+ */
+export function parseClusterConfig(stack: string, region: unknown, cluster: unknown): ConfigResult {
+  const result = stackConfigSchema.safeParse({ region, cluster }, { reportInput: true });
+  if (!result.success) {
+    return { ok: false, problems: result.error.issues.flatMap(problemFor) };
+  }
+  const parsed = result.data.cluster;
+  const zones = parsed.availabilityZones.map((zone) =>
+    typeof zone === "string" ? { name: zone, slot: defaultSlotFor(zone) } : zone,
+  );
+  return {
+    ok: true,
+    config: {
+      ...parsed,
+      stack,
+      region: result.data.region,
+      availabilityZones: zones,
+      workerGroups: parsed.workerGroups.map((group) => ({
+        ...group,
+        availabilityZones: group.availabilityZones ?? zones.map((zone) => zone.name),
+      })),
+      calico: { ...parsed.calico, mtu: parsed.calico.mtu ?? parsed.calico.hostMtu - 20 },
+    },
+  };
+}
+
+export function formatProblems(stack: string, problems: readonly ConfigProblem[]): string {
+  return problems.map((problem) => `${stack}: ${problem.key} ${problem.message}`).join("\n");
+}

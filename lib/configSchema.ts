@@ -1,0 +1,141 @@
+/**
+ * The stack config schema: one cluster per stack, keys under the project's
+ * namespace (`calico-cluster:<key>`) plus the AWS provider's `aws:region`.
+ * Pure: no Pulumi imports, so `npm run plan` and the tests validate exactly what
+ * `pulumi up` will. Every default here is listed in the README's config reference.
+ */
+import { z } from "zod";
+import { parseCidr } from "../policy/rules/cidr";
+import { defaultMaxPods } from "../policy/rules/sizing";
+
+/** An IPv4 CIDR, valid and strictly masked; the reason comes from the shared rule. */
+const ipv4Cidr = z.string().superRefine((value, ctx) => {
+  const parsed = parseCidr(value);
+  if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.reason });
+  else if (parsed.cidr.family !== "ipv4") ctx.addIssue({ code: "custom", message: "must be IPv4" });
+});
+
+/** Lower-case DNS label; names end up in resource names, tags and host names. */
+const dnsLabel = (maxLength: number) =>
+  z
+    .string()
+    .regex(
+      /^[a-z]([a-z0-9-]*[a-z0-9])?$/,
+      "must be lower-case letters, digits and dashes, starting with a letter",
+    )
+    .max(maxLength);
+
+const positiveInt = z.number().int().positive();
+
+/** Number of AZ slots the VPC is divided into; see lib/addressPlan.ts. */
+export const azSlotCount = 8;
+
+export const availabilityZoneSchema = z.union([
+  z.string().regex(/^[a-z]{2}(-[a-z0-9]+)+[a-z]$/, "is not an availability zone name"),
+  z.strictObject({
+    /** AZ name, e.g. `eu-west-1a`. */
+    name: z.string().regex(/^[a-z]{2}(-[a-z0-9]+)+[a-z]$/, "is not an availability zone name"),
+    /** Address slot 0..7; default: the AZ letter (a=0, b=1, ...). */
+    slot: z
+      .number()
+      .int()
+      .min(0)
+      .max(azSlotCount - 1),
+  }),
+]);
+
+export const workerGroupSchema = z.strictObject({
+  /** Stable key: names the Auto Scaling group and its resources. */
+  name: dnsLabel(20),
+  instanceType: z.string().regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, "is not an EC2 instance type"),
+  minSize: z.number().int().min(0),
+  maxSize: positiveInt,
+  /** kubelet maxPods; default 110. */
+  maxPods: positiveInt.max(1024).default(defaultMaxPods),
+  /** Subset of the cluster's AZs; default all of them. */
+  availabilityZones: z.array(z.string()).min(1).optional(),
+  /** Root volume size in GiB; default 100. */
+  rootVolumeSizeGiB: positiveInt.min(20).max(16384).default(100),
+});
+
+export const masterGroupSchema = z.strictObject({
+  /** Instance type for the masters, one per AZ; default m6i.large. */
+  instanceType: z
+    .string()
+    .regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, "is not an EC2 instance type")
+    .default("m6i.large"),
+  /** kubelet maxPods on masters; default 110. */
+  maxPods: positiveInt.max(1024).default(defaultMaxPods),
+  /** Root volume size in GiB (etcd lives here); default 50. */
+  rootVolumeSizeGiB: positiveInt.min(20).max(16384).default(50),
+});
+
+export const apiEndpointSchema = z.discriminatedUnion("access", [
+  z.strictObject({
+    access: z.literal("public"),
+    /** Source ranges allowed to reach the API listener; required, never implied. */
+    allowedCidrs: z.array(ipv4Cidr).min(1),
+  }),
+  z.strictObject({
+    access: z.literal("private"),
+    /** Extra internal ranges (VPN, peered VPCs) allowed to reach the API; default none. */
+    allowedCidrs: z.array(ipv4Cidr).default([]),
+  }),
+]);
+
+export const calicoSchema = z.strictObject({
+  /** tigera-operator chart version, with its leading `v`. */
+  version: z
+    .string()
+    .regex(/^v3\.\d+\.\d+$/, "must be a Calico chart version such as v3.32.0")
+    .default("v3.32.0"),
+  /** MTU of the node's network interface; default 9001 (EC2 jumbo frames). */
+  hostMtu: z.number().int().min(1280).max(9001).default(9001),
+  /** Pod MTU; default hostMtu - 20 (the IPIP header). */
+  mtu: z.number().int().min(1000).max(9001).optional(),
+});
+
+export const reservedRangeSchema = z.strictObject({
+  /** What the range is (peered VPC, on-premises, VPN); shown in findings. */
+  name: z.string().min(1),
+  cidr: ipv4Cidr,
+});
+
+/** The keys under `calico-cluster:`; see README "Config reference". */
+export const clusterConfigSchema = z.strictObject({
+  clusterName: dnsLabel(24),
+  team: dnsLabel(40),
+  environment: dnsLabel(20),
+  availabilityZones: z.array(availabilityZoneSchema).min(1).max(6),
+  vpcCidr: ipv4Cidr,
+  podCidr: ipv4Cidr,
+  serviceCidr: ipv4Cidr.default("10.96.0.0/12"),
+  podBlockSize: z.number().int().optional(),
+  natGateways: z.enum(["perAz", "single", "none"]).default("perAz"),
+  apiEndpoint: apiEndpointSchema.default({ access: "private", allowedCidrs: [] }),
+  masters: masterGroupSchema.default({
+    instanceType: "m6i.large",
+    maxPods: defaultMaxPods,
+    rootVolumeSizeGiB: 50,
+  }),
+  workerGroups: z.array(workerGroupSchema).min(1),
+  reservedRanges: z.array(reservedRangeSchema).default([]),
+  kubernetesVersion: z
+    .string()
+    .regex(/^1\.\d+\.\d+$/, "must be a Kubernetes version such as 1.34.2")
+    .default("1.34.2"),
+  /** AMI id, or an SSM parameter as `resolve:ssm:/path` so a preview needs no lookup. */
+  nodeImage: z
+    .string()
+    .regex(/^(ami-[0-9a-f]{8,17}|resolve:ssm:\/.+)$/, "must be an AMI id or resolve:ssm:/parameter")
+    .default(
+      "resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",
+    ),
+  calico: calicoSchema.default({ version: "v3.32.0", hostMtu: 9001 }),
+  /** Stacks sharing a routing domain must not collide (`npm run check -- --all`). */
+  routingDomain: dnsLabel(40).optional(),
+});
+
+export type ClusterConfigInput = z.input<typeof clusterConfigSchema>;
+export type ParsedClusterConfig = z.output<typeof clusterConfigSchema>;
+export type WorkerGroupConfig = ParsedClusterConfig["workerGroups"][number];

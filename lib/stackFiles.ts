@@ -1,0 +1,64 @@
+/**
+ * Reads team stack files (`stacks/Pulumi.<stack>.yaml`) directly, so planning and
+ * checking need neither the Pulumi CLI nor credentials.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { type ConfigResult, parseClusterConfig, projectName } from "./config";
+
+export const stacksDirectory = path.join(__dirname, "..", "stacks");
+
+const stackFilePattern = /^Pulumi\.(.+)\.yaml$/;
+
+/** Stack names with a file in the directory, sorted. */
+export function listStacks(directory: string = stacksDirectory): string[] {
+  return fs
+    .readdirSync(directory)
+    .map((file) => stackFilePattern.exec(file)?.[1])
+    .filter((name): name is string => name !== undefined)
+    .sort();
+}
+
+export function stackFilePath(stack: string, directory: string = stacksDirectory): string {
+  return path.join(directory, `Pulumi.${stack}.yaml`);
+}
+
+/**
+ * Splits a stack file's `config:` map into `aws:region` and the keys of this
+ * project's namespace. Keys of other namespaces (providers, `pulumi:`) are left
+ * to their owners.
+ */
+export function splitStackConfig(config: Record<string, unknown>): {
+  region: unknown;
+  cluster: Record<string, unknown>;
+} {
+  const cluster: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (key.startsWith(`${projectName}:`)) cluster[key.slice(projectName.length + 1)] = value;
+    else if (!key.includes(":")) cluster[key] = value; // Pulumi's shorthand for the project namespace
+  }
+  return { region: config["aws:region"], cluster };
+}
+
+/** Loads and validates one stack file; unreadable files are reported like bad keys. */
+export function loadStack(stack: string, directory: string = stacksDirectory): ConfigResult {
+  const file = stackFilePath(stack, directory);
+  let document: unknown;
+  try {
+    document = parseYaml(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    return { ok: false, problems: [{ key: path.relative(process.cwd(), file), message: reason }] };
+  }
+  const config =
+    document && typeof document === "object" && "config" in document ? document.config : undefined;
+  if (!config || typeof config !== "object" || Array.isArray(config)) {
+    return {
+      ok: false,
+      problems: [{ key: path.relative(process.cwd(), file), message: "has no config: map" }],
+    };
+  }
+  const { region, cluster } = splitStackConfig(config as Record<string, unknown>);
+  return parseClusterConfig(stack, region, cluster);
+}
