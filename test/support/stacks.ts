@@ -1,0 +1,14 @@
+/** The example team stacks in `stacks/`, loaded and planned the way the program does it. */
+import { type AddressPlan, planAddresses } from "../../lib/addressPlan";
+import type { ClusterConfig } from "../../lib/config";
+import { listStacks, loadStack } from "../../lib/stackFiles";
+
+export const exampleStacks: readonly string[] = listStacks();
+
+export function loadExample(stack: string): { config: ClusterConfig; plan: AddressPlan } {
+  const result = loadStack(stack);
+  if (!result.ok) {
+    throw new Error(`example stack ${stack} is invalid: ${JSON.stringify(result.problems)}`);
+  }
+  return { config: result.config, plan: planAddresses(result.config) };
+}
