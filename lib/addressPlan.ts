@@ -96,7 +96,8 @@ export function subnetCidr(vpcCidr: string, slot: number, role: SubnetRole): str
 }
 
 function nodeGroups(config: ClusterConfig): NodeGroupPlan[] {
-  const masters = config.availabilityZones.map((zone) => ({
+  const bySlot = [...config.availabilityZones].sort((a, b) => a.slot - b.slot);
+  const masters = bySlot.map((zone) => ({
     name: `master-${zone.name}`,
     role: "master" as const,
     configKey: `${projectName}:masters`,

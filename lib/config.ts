@@ -4,6 +4,7 @@
  * here throws on bad input.
  */
 import { z } from "zod";
+import { parseCidr } from "../policy/rules/cidr";
 import {
   azSlotCount,
   clusterConfigSchema,
@@ -62,7 +63,8 @@ const stackConfigSchema = z
       const path = ["cluster", "availabilityZones", index];
       // Local and Wavelength zones are named <region>-<place>-<n><letter>.
       const suffix = zone.name.slice(region.length);
-      if (!zone.name.startsWith(region) || !/^([a-z]|-.+)$/.test(suffix)) {
+      const regionValid = awsRegion.safeParse(region).success;
+      if (regionValid && (!zone.name.startsWith(region) || !/^([a-z]|-.+)$/.test(suffix))) {
         ctx.addIssue({ code: "custom", path, input: zone.name, message: `is not in ${region}` });
       }
       if (names.has(zone.name)) {
@@ -89,8 +91,9 @@ const stackConfigSchema = z
       }
       bySlot.set(zone.slot, zone.name);
     });
-    const vpcPrefix = Number(cluster.vpcCidr.split("/")[1]);
-    if (vpcPrefix < 16 || vpcPrefix > 22) {
+    const vpc = parseCidr(cluster.vpcCidr);
+    const vpcPrefix = vpc.ok && vpc.cidr.family === "ipv4" ? vpc.cidr.prefix : undefined;
+    if (vpcPrefix !== undefined && (vpcPrefix < 16 || vpcPrefix > 22)) {
       ctx.addIssue({
         code: "custom",
         path: ["cluster", "vpcCidr"],
@@ -163,7 +166,13 @@ function problemFor(issue: z.core.$ZodIssue): ConfigProblem[] {
   return [
     {
       key: keyFor(issue.path),
-      message: missing ? "is required" : value ? `= ${value} ${issue.message}` : issue.message,
+      message: missing
+        ? issue.message.startsWith("Invalid input")
+          ? "is required"
+          : issue.message
+        : value
+          ? `= ${value} ${issue.message}`
+          : issue.message,
     },
   ];
 }

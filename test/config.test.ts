@@ -1,0 +1,195 @@
+/**
+ * Stack config validation: every problem is one line naming the key as written in
+ * the stack file and the offending value; nothing throws.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parseClusterConfig } from "../lib/config";
+import { exampleStacks } from "./support/stacks";
+import { loadStack } from "../lib/stackFiles";
+import { problemsFor, validClusterInput } from "./support/configs";
+
+function withKey(key: string, value: unknown): Record<string, unknown> {
+  return { ...validClusterInput(), [key]: value };
+}
+
+describe("stack config", () => {
+  it("accepts every example stack", () => {
+    assert.ok(exampleStacks.length >= 3);
+    for (const stack of exampleStacks) {
+      const result = loadStack(stack);
+      assert.ok(result.ok, `${stack}: ${JSON.stringify(!result.ok && result.problems)}`);
+    }
+  });
+
+  it("fills documented defaults", () => {
+    const result = parseClusterConfig("unit", "eu-west-1", validClusterInput());
+    assert.ok(result.ok);
+    const config = result.config;
+    assert.equal(config.serviceCidr, "10.96.0.0/12");
+    assert.equal(config.natGateways, "perAz");
+    assert.deepEqual(config.apiEndpoint, { access: "private", allowedCidrs: [] });
+    assert.equal(config.masters.maxPods, 110);
+    assert.equal(config.calico.mtu, config.calico.hostMtu - 20);
+    assert.deepEqual(config.workerGroups[0].availabilityZones, [
+      "eu-west-1a",
+      "eu-west-1b",
+      "eu-west-1c",
+    ]);
+    assert.deepEqual(
+      config.availabilityZones.map((zone) => zone.slot),
+      [0, 1, 2],
+    );
+  });
+
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    [
+      "a CIDR with host bits",
+      withKey("vpcCidr", "10.0.0.1/16"),
+      /^calico-cluster:vpcCidr = "10\.0\.0\.1\/16" has host bits set; the network address is 10\.0\.0\.0\/16$/,
+    ],
+    [
+      "a non-CIDR",
+      withKey("podCidr", "pods"),
+      /^calico-cluster:podCidr = "pods" is not in address\/prefix form/,
+    ],
+    [
+      "an IPv6 VPC",
+      withKey("vpcCidr", "2001:db8::/56"),
+      /^calico-cluster:vpcCidr = "2001:db8::\/56" must be IPv4/,
+    ],
+    [
+      "a VPC too large for AWS",
+      withKey("vpcCidr", "10.0.0.0/8"),
+      /^calico-cluster:vpcCidr = "10\.0\.0\.0\/8" must be \/16 to \/22/,
+    ],
+    [
+      "an unknown NAT mode",
+      withKey("natGateways", "perRegion"),
+      /^calico-cluster:natGateways = "perRegion" Invalid option/,
+    ],
+    [
+      "a misspelt key",
+      withKey("vpcCIDR", "10.0.0.0/16"),
+      /^calico-cluster:vpcCIDR is not a known key/,
+    ],
+    [
+      "a missing required key",
+      (() => {
+        const input = validClusterInput();
+        delete input.podCidr;
+        return input;
+      })(),
+      /^calico-cluster:podCidr is required$/,
+    ],
+    ["no AZs", withKey("availabilityZones", []), /^calico-cluster:availabilityZones = \[\] /],
+    [
+      "seven AZs",
+      withKey(
+        "availabilityZones",
+        ["a", "b", "c", "d", "e", "f", "g"].map((l) => `eu-west-1${l}`),
+      ),
+      /^calico-cluster:availabilityZones = .* Too big/,
+    ],
+    [
+      "an AZ of another region",
+      withKey("availabilityZones", ["eu-west-1a", "us-east-1b"]),
+      /^calico-cluster:availabilityZones\[1\] = "us-east-1b" is not in eu-west-1$/,
+    ],
+    [
+      "two AZs in one slot",
+      withKey("availabilityZones", ["eu-west-1a", { name: "eu-west-1b", slot: 0 }]),
+      /^calico-cluster:availabilityZones\[1\] = "eu-west-1b" uses address slot 0, already used by eu-west-1a/,
+    ],
+    [
+      "an AZ letter beyond h",
+      withKey("availabilityZones", ["eu-west-1z"]),
+      /^calico-cluster:availabilityZones\[0\] = "eu-west-1z" has no default address slot/,
+    ],
+    [
+      "a worker group with minSize above maxSize",
+      withKey("workerGroups", [{ name: "g", instanceType: "m6i.large", minSize: 5, maxSize: 2 }]),
+      /^calico-cluster:workerGroups\[0\]\.minSize = 5 is larger than maxSize 2$/,
+    ],
+    [
+      "a worker group in an unknown AZ",
+      withKey("workerGroups", [
+        {
+          name: "g",
+          instanceType: "m6i.large",
+          minSize: 1,
+          maxSize: 2,
+          availabilityZones: ["eu-west-1c", "eu-west-1d"],
+        },
+      ]),
+      /^calico-cluster:workerGroups\[0\]\.availabilityZones\[1\] = "eu-west-1d" is not one of the cluster's availabilityZones/,
+    ],
+    [
+      "a duplicate worker group name",
+      withKey("workerGroups", [
+        { name: "g", instanceType: "m6i.large", minSize: 1, maxSize: 2 },
+        { name: "g", instanceType: "m6i.large", minSize: 1, maxSize: 2 },
+      ]),
+      /^calico-cluster:workerGroups\[1\]\.name = "g" is used by two worker groups$/,
+    ],
+    [
+      "a non-integer maxPods",
+      withKey("workerGroups", [
+        { name: "g", instanceType: "m6i.large", minSize: 1, maxSize: 2, maxPods: "lots" },
+      ]),
+      /^calico-cluster:workerGroups\[0\]\.maxPods = "lots" Invalid input: expected number/,
+    ],
+    [
+      "a public API without allowed sources",
+      withKey("apiEndpoint", { access: "public" }),
+      /^calico-cluster:apiEndpoint\.allowedCidrs is required$/,
+    ],
+    [
+      "a reserved range without a name",
+      withKey("reservedRanges", [{ cidr: "10.0.0.0/8" }]),
+      /^calico-cluster:reservedRanges\[0\]\.name is required$/,
+    ],
+  ];
+  for (const [name, input, expected] of cases) {
+    it(`names the key and value for ${name}`, () => {
+      const problems = problemsFor(input);
+      assert.equal(problems.length, 1, JSON.stringify(problems));
+      assert.match(`${problems[0].key} ${problems[0].message}`, expected);
+    });
+  }
+
+  it("reports a missing or bad region as aws:region", () => {
+    const missing = parseClusterConfig("unit", undefined, validClusterInput());
+    assert.ok(!missing.ok);
+    assert.deepEqual(missing.problems, [
+      { key: "aws:region", message: "is required (the AWS region, e.g. eu-west-1)" },
+    ]);
+    const [bad] = problemsFor(validClusterInput(), "Europe");
+    assert.equal(`${bad.key} ${bad.message}`, 'aws:region = "Europe" is not an AWS region name');
+  });
+
+  it("lists every problem, one line each", () => {
+    const input = { ...validClusterInput(), vpcCidr: "10.0.0.1/16", podCidr: "x", natGateways: 3 };
+    const problems = problemsFor(input);
+    assert.deepEqual(problems.map((problem) => problem.key).sort(), [
+      "calico-cluster:natGateways",
+      "calico-cluster:podCidr",
+      "calico-cluster:vpcCidr",
+    ]);
+    for (const problem of problems) assert.doesNotMatch(problem.message, /\n| {4}at /);
+  });
+
+  it("never throws on garbage", () => {
+    for (const garbage of [
+      null,
+      42,
+      "text",
+      [],
+      { workerGroups: "x" },
+      { availabilityZones: [null] },
+    ]) {
+      const result = parseClusterConfig("unit", "eu-west-1", garbage);
+      assert.equal(result.ok, false);
+    }
+  });
+});
