@@ -142,18 +142,21 @@ export interface OverlapPair<T> {
  * really contain it.
  */
 export function findOverlaps<T>(items: readonly T[], rangeOf: (item: T) => Cidr): OverlapPair<T>[] {
-  const sorted = items.slice().sort((a, b) => compareCidrs(rangeOf(a), rangeOf(b)));
+  // Decorate once so the sort compares ranges directly instead of calling rangeOf.
+  const sorted = items
+    .map((item) => ({ item, range: rangeOf(item) }))
+    .sort((a, b) => compareCidrs(a.range, b.range));
   const pairs: OverlapPair<T>[] = [];
-  const open: T[] = [];
-  for (const item of sorted) {
-    const range = rangeOf(item);
+  const open: { item: T; range: Cidr }[] = [];
+  for (const entry of sorted) {
+    const { range } = entry;
     while (open.length > 0) {
-      const top = rangeOf(open[open.length - 1]);
+      const top = open[open.length - 1].range;
       if (top.family === range.family && top.end >= range.start) break;
       open.pop();
     }
-    for (const outer of open) pairs.push({ outer, inner: item });
-    open.push(item);
+    for (const outer of open) pairs.push({ outer: outer.item, inner: entry.item });
+    open.push(entry);
   }
   return pairs;
 }
