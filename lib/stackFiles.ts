@@ -5,7 +5,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { type ConfigResult, parseClusterConfig, projectName } from "./config";
+import { type ConfigProblem, type ConfigResult, parseClusterConfig, projectName } from "./config";
+import {
+  type RoutingDomains,
+  routingDomainsFileName,
+  routingDomainsSchema,
+} from "./routingDomains";
 
 export const stacksDirectory = path.join(__dirname, "..", "stacks");
 
@@ -61,4 +66,34 @@ export function loadStack(stack: string, directory: string = stacksDirectory): C
   }
   const { region, cluster } = splitStackConfig(config as Record<string, unknown>);
   return parseClusterConfig(stack, region, cluster);
+}
+
+/**
+ * Loads `stacks/routing-domains.yaml`; a missing file declares no domains.
+ * Problems name the file and the key.
+ */
+export function loadRoutingDomains(
+  directory: string = stacksDirectory,
+):
+  | { readonly ok: true; readonly domains: RoutingDomains }
+  | { readonly ok: false; readonly problems: readonly ConfigProblem[] } {
+  const file = path.join(directory, routingDomainsFileName);
+  if (!fs.existsSync(file)) return { ok: true, domains: {} };
+  const where = path.relative(process.cwd(), file);
+  let document: unknown;
+  try {
+    document = parseYaml(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    return { ok: false, problems: [{ key: where, message: reason }] };
+  }
+  const result = routingDomainsSchema.safeParse(document, { reportInput: true });
+  if (result.success) return { ok: true, domains: result.data.routingDomains };
+  return {
+    ok: false,
+    problems: result.error.issues.map((issue) => ({
+      key: `${where}: ${issue.path.map(String).join(".")}`,
+      message: issue.message,
+    })),
+  };
 }
