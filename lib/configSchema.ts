@@ -84,11 +84,14 @@ export const apiEndpointSchema = z.discriminatedUnion("access", [
 ]);
 
 export const calicoSchema = z.strictObject({
-  /** tigera-operator chart version, with its leading `v`. */
+  /**
+   * Version of both Calico charts (CRDs and tigera-operator), with its leading `v`;
+   * default v3.32.1. v3.32.0 or later: older charts bundle their CRDs.
+   */
   version: z
     .string()
-    .regex(/^v3\.\d+\.\d+$/, "must be a Calico chart version such as v3.32.0")
-    .default("v3.32.0"),
+    .regex(/^v3\.\d+\.\d+$/, "must be a Calico chart version such as v3.32.1")
+    .default("v3.32.1"),
   /** MTU of the node's network interface; default 9001 (EC2 jumbo frames). */
   hostMtu: z.number().int().min(1280).max(9001).default(9001),
   /** Pod MTU; default hostMtu - 20 (the IPIP header). */
@@ -131,7 +134,17 @@ export const clusterConfigSchema = z.strictObject({
     .default(
       "resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",
     ),
-  calico: calicoSchema.default({ version: "v3.32.0", hostMtu: 9001 }),
+  /**
+   * Root device of nodeImage, which the encrypted gp3 root volume replaces; default
+   * `/dev/sda1` (Ubuntu). Debian images use `/dev/xvda`. The node bootstrap needs apt and systemd.
+   */
+  nodeRootDeviceName: z
+    .string()
+    .regex(/^\/dev\/[a-z0-9]+$/, "must be a device name such as /dev/sda1 or /dev/xvda")
+    .optional(),
+  /** Minutes `pulumi up` waits for the API's /readyz through the load balancer; default 20. */
+  apiReadinessTimeoutMinutes: z.number().int().min(1).max(120).optional(),
+  calico: calicoSchema.default({ version: "v3.32.1", hostMtu: 9001 }),
   /** Stacks sharing a routing domain must not collide (`npm run check -- --all`). */
   routingDomain: dnsLabel(40).optional(),
 });

@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
+import * as state from "@pulumi/pulumi/runtime/state";
 
 export interface RecordedResource {
   readonly urn: string;
@@ -24,6 +25,10 @@ export interface RecordedResource {
   readonly wireInputs: Record<string, unknown>;
   readonly dependencies: readonly string[];
   readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+  /** Resource options the engine acts on. */
+  readonly protect: boolean;
+  readonly ignoreChanges: readonly string[];
+  readonly replaceOnChanges: readonly string[];
 }
 
 /** Where the mock gets each resource's id and output state; default: echo the inputs. */
@@ -53,6 +58,9 @@ interface WireRequest {
   getProvider(): string;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
   getDependenciesList(): string[];
+  getProtect(): boolean;
+  getIgnorechangesList(): string[];
+  getReplaceonchangesList(): string[];
   getPropertydependenciesMap(): {
     forEach(callback: (value: { getUrnsList(): string[] }, key: string) => void): void;
   };
@@ -63,6 +71,11 @@ function mockUrn(parent: string, type: string, name: string): string {
   const qualifiedType = parent ? `${parent.split("::")[2].split("$").pop()}$${type}` : type;
   return `urn:pulumi:${settings.getStack()}::${settings.getProject()}::${qualifiedType}::${name}`;
 }
+
+/** The SDK's feature flags live in its (internal) store; the engine normally sets them. */
+const runtimeState = state as typeof state & {
+  getStore(): { supportsSecrets: boolean; supportsResourceReferences: boolean };
+};
 
 /** `waitForRPCs` drains the SDK's RPC queue; it is exported but marked internal. */
 const runtimeSettings = settings as typeof settings & { waitForRPCs(): Promise<void> };
@@ -90,6 +103,9 @@ class RecordingMonitor extends MockMonitor {
       wireInputs,
       dependencies: request.getDependenciesList(),
       propertyDependencies,
+      protect: request.getProtect(),
+      ignoreChanges: request.getIgnorechangesList(),
+      replaceOnChanges: request.getReplaceonchangesList(),
     });
     // MockMonitor's own typing is loose; the request is the real protobuf message.
     return super.registerResource(request as never, callback as never);
@@ -131,6 +147,11 @@ export function installMockEngine(options: MockEngineOptions): {
     call: () => ({}),
   });
   settings.setMockOptions(monitor, options.project, options.stack, options.preview);
+  // The real engine announces these before the program runs; without them the SDK
+  // sends secrets unwrapped, and tests could not see what the engine would keep secret.
+  const store = runtimeState.getStore();
+  store.supportsSecrets = true;
+  store.supportsResourceReferences = true;
   return {
     resources: monitor.recorded,
     settle: async () => {

@@ -1,0 +1,189 @@
+/**
+ * Calico as data: which charts install it and the tigera-operator's Helm values,
+ * built from the address plan and the stack config. Pure: no Pulumi imports, so
+ * the tests and the policy pack see exactly the values the program declares.
+ *
+ * Checked against projectcalico/calico v3.32.1 (charts/tigera-operator,
+ * charts/crd.projectcalico.org.v1) and tigera/operator v1.42.3 (api/v1, the
+ * operator that chart ships):
+ * - Since v3.32 the operator chart carries no CRDs; the `crd.projectcalico.org.v1`
+ *   chart (same repository, same version) must be installed first.
+ * - The chart renders `installation` as the `Installation` spec and, when
+ *   `defaultFelixConfiguration.enabled`, the rest of that key as the spec of the
+ *   `default` FelixConfiguration.
+ * - `kubernetesProvider: ""` means no managed platform, which is what kubeadm is.
+ */
+import type { Encapsulation } from "../policy/rules/facts";
+import type { Finding, FindingCode } from "../policy/rules/findings";
+import type { AddressPlan } from "./addressPlan";
+import { type ClusterConfig, projectName } from "./config";
+
+/** The Helm repository that serves both Calico charts. */
+export const calicoChartRepository = "https://docs.tigera.io/calico/charts";
+/** Namespace of both releases (the operator runs here). */
+export const calicoNamespace = "tigera-operator";
+/** The CRD chart, installed before the operator (v3.32 and later). */
+export const calicoCrdChart = "crd.projectcalico.org.v1";
+export const tigeraOperatorChart = "tigera-operator";
+/** Helm release names, as in Calico's install instructions. */
+export const calicoCrdReleaseName = "calico-crds";
+export const tigeraOperatorReleaseName = "calico";
+/** The first version whose CRDs come from their own chart. */
+export const minimumCalicoVersion = { major: 3, minor: 32 } as const;
+/** Bytes the IPIP header adds to every encapsulated packet. */
+export const ipipOverheadBytes = 20;
+
+export type IpPoolValues = {
+  readonly cidr: string;
+  readonly blockSize: number;
+  readonly encapsulation: Encapsulation;
+  readonly natOutgoing: "Enabled" | "Disabled";
+  readonly nodeSelector: string;
+};
+
+/** The values this program sets on the tigera-operator chart; the rest keep the chart's defaults. */
+export type TigeraOperatorValues = {
+  readonly installation: {
+    readonly kubernetesProvider: "";
+    readonly cni: { readonly type: "Calico"; readonly ipam: { readonly type: "Calico" } };
+    readonly calicoNetwork: {
+      /** IPIP routes are learned over BGP: without it IPIP pools carry nothing. */
+      readonly bgp: "Enabled";
+      readonly mtu: number;
+      readonly ipPools: readonly IpPoolValues[];
+    };
+    readonly serviceCIDRs: readonly string[];
+  };
+  readonly defaultFelixConfiguration: {
+    readonly enabled: true;
+    /** CrossSubnet sends same-subnet pod traffic unencapsulated, which EC2 drops unless the check is off. */
+    readonly awsSrcDstCheck: "Disable";
+  };
+};
+
+export type CalicoProblemCode = FindingCode | "calico-version-unsupported" | "pod-mtu-too-large";
+
+/** Why the Calico install cannot be declared; like a planner finding, always an error. */
+export interface CalicoProblem {
+  readonly code: CalicoProblemCode;
+  /** Config keys involved, most relevant first. */
+  readonly keys: readonly string[];
+  /** Names the values and what is wrong with them. */
+  readonly message: string;
+  readonly fix: string;
+}
+
+export type CalicoPlan = Pick<AddressPlan, "stack" | "podPool" | "findings">;
+export type CalicoConfig = Pick<ClusterConfig, "serviceCidr" | "calico">;
+
+const podPoolKeys = new Set([`${projectName}:podCidr`, `${projectName}:podBlockSize`]);
+
+/** Planner errors about the pod pool: a pool declared with one of these breaks the cluster. */
+export function podPoolErrors(plan: Pick<AddressPlan, "findings">): Finding[] {
+  return plan.findings.filter(
+    (finding) =>
+      finding.severity === "error" && finding.subjects.some((subject) => podPoolKeys.has(subject)),
+  );
+}
+
+function versionProblem(version: string): CalicoProblem | undefined {
+  const match = /^v(\d+)\.(\d+)\.(\d+)$/.exec(version);
+  const { major, minor } = minimumCalicoVersion;
+  if (match && Number(match[1]) === major && Number(match[2]) >= minor) return undefined;
+  return {
+    code: "calico-version-unsupported",
+    keys: [`${projectName}:calico.version`],
+    message: `calico.version "${version}" is not supported: before v${major}.${minor}.0 the tigera-operator chart bundles its CRDs and there is no ${calicoCrdChart} chart`,
+    fix: `Set ${projectName}:calico.version to v${major}.${minor}.0 or later.`,
+  };
+}
+
+function mtuProblem(calico: CalicoConfig["calico"]): CalicoProblem | undefined {
+  const limit = calico.hostMtu - ipipOverheadBytes;
+  if (calico.mtu <= limit) return undefined;
+  return {
+    code: "pod-mtu-too-large",
+    keys: [`${projectName}:calico.mtu`, `${projectName}:calico.hostMtu`],
+    message: `calico.mtu ${calico.mtu} leaves no room for the ${ipipOverheadBytes}-byte IPIP header on a ${calico.hostMtu}-byte host interface; encapsulated packets would be dropped`,
+    fix: `Set ${projectName}:calico.mtu to ${limit} or less, or leave it unset (default hostMtu - ${ipipOverheadBytes}).`,
+  };
+}
+
+/**
+ * Everything that stops Calico from being declared for this plan and config.
+ * @returns pod-pool errors from the planner, an unsupported chart version, a pod MTU
+ *   too large for IPIP; empty when the install can go ahead
+ */
+export function calicoProblems(plan: CalicoPlan, config: CalicoConfig): CalicoProblem[] {
+  const problems: CalicoProblem[] = podPoolErrors(plan).map((finding) => ({
+    code: finding.code,
+    keys: finding.subjects,
+    message: finding.message,
+    fix: finding.fix,
+  }));
+  for (const problem of [versionProblem(config.calico.version), mtuProblem(config.calico)]) {
+    if (problem) problems.push(problem);
+  }
+  return problems;
+}
+
+/** One line per problem: code, keys, what is wrong, how to fix it. */
+export function formatCalicoProblems(stack: string, problems: readonly CalicoProblem[]): string {
+  const lines = problems.map(
+    (problem) =>
+      ` - [${problem.code}] ${problem.keys.join(", ")}: ${problem.message}. ${problem.fix}`,
+  );
+  return [`Calico cannot be installed on stack ${stack}:`, ...lines].join("\n");
+}
+
+/** Thrown by `tigeraOperatorValues` for a plan or config that would break the cluster. */
+export class CalicoInputError extends Error {
+  readonly problems: readonly CalicoProblem[];
+  constructor(stack: string, problems: readonly CalicoProblem[]) {
+    super(formatCalicoProblems(stack, problems));
+    this.name = "CalicoInputError";
+    this.problems = problems;
+  }
+}
+
+/**
+ * What identifies the pod pool for good: Calico cannot change a pool's CIDR or block
+ * size in place, so a change to either is a new pool. Strings, as resource keepers.
+ */
+export function podPoolIdentity(plan: Pick<AddressPlan, "podPool">): {
+  cidr: string;
+  blockSize: string;
+} {
+  return { cidr: plan.podPool.cidr, blockSize: String(plan.podPool.blockSize) };
+}
+
+/**
+ * The tigera-operator chart values: one IPv4 pool from the plan, IPIP CrossSubnet over
+ * BGP, the pod MTU from config, the service range, and EC2 source/dest check off.
+ * @throws CalicoInputError when `calicoProblems` reports anything
+ */
+export function tigeraOperatorValues(plan: CalicoPlan, config: CalicoConfig): TigeraOperatorValues {
+  const problems = calicoProblems(plan, config);
+  if (problems.length > 0) throw new CalicoInputError(plan.stack, problems);
+  return {
+    installation: {
+      kubernetesProvider: "",
+      cni: { type: "Calico", ipam: { type: "Calico" } },
+      calicoNetwork: {
+        bgp: "Enabled",
+        mtu: config.calico.mtu,
+        ipPools: [
+          {
+            cidr: plan.podPool.cidr,
+            blockSize: plan.podPool.blockSize,
+            encapsulation: plan.podPool.encapsulation,
+            natOutgoing: "Enabled",
+            nodeSelector: "all()",
+          },
+        ],
+      },
+      serviceCIDRs: [config.serviceCidr],
+    },
+    defaultFelixConfiguration: { enabled: true, awsSrcDstCheck: "Disable" },
+  };
+}
