@@ -1,0 +1,163 @@
+/**
+ * IAM roles and instance profiles for masters and workers, least privilege:
+ * what Calico's Felix needs to turn off its instance's source/destination check
+ * (`awsSrcDstCheck: Disable`, so unencapsulated same-subnet pod traffic is not
+ * dropped), pulling images from ECR, and SSM Session Manager instead of SSH.
+ * The AWS cloud provider's permissions are out of scope.
+ *
+ * Policy documents are plain JSON built here, not `aws.iam.getPolicyDocument`:
+ * an invoke would need credentials and would not run under preview mocks.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { ClusterConfig } from "../lib/config";
+import { displayName, logicalName } from "../lib/naming";
+
+export type NodeRole = "master" | "worker";
+
+export interface PolicyStatement {
+  readonly Sid: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Action: string | readonly string[];
+  /** Absent in trust policies, where IAM refuses it. */
+  readonly Resource?: string | readonly string[];
+  readonly Principal?: Record<string, string>;
+  readonly Condition?: Record<string, Record<string, string | readonly string[]>>;
+}
+
+export interface PolicyDocument {
+  readonly Version: "2012-10-17";
+  readonly Statement: readonly PolicyStatement[];
+}
+
+/** The ARN partition of a region (`aws`, `aws-cn`, `aws-us-gov`). */
+export function awsPartition(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+/** Trust policy: only EC2 instances may assume the role. */
+export function ec2AssumeRolePolicy(region: string): PolicyDocument {
+  // The China partition names its service principals with the .cn domain.
+  const service = awsPartition(region) === "aws-cn" ? "ec2.amazonaws.com.cn" : "ec2.amazonaws.com";
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "Ec2AssumeRole",
+        Effect: "Allow",
+        Principal: { Service: service },
+        Action: "sts:AssumeRole",
+      },
+    ],
+  };
+}
+
+/**
+ * What Felix calls (felix/aws): DescribeInstances to find its primary network
+ * interface, then ModifyNetworkInterfaceAttribute on it. The first cannot be
+ * scoped to resources, so it is held to the cluster's region; the second only
+ * touches interfaces in the cluster's VPC.
+ */
+export function calicoNodePolicy(region: string, vpcId: string): PolicyDocument {
+  const partition = awsPartition(region);
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "CalicoFindOwnInterface",
+        Effect: "Allow",
+        Action: ["ec2:DescribeInstances"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:RequestedRegion": region } },
+      },
+      {
+        Sid: "CalicoSourceDestCheck",
+        Effect: "Allow",
+        Action: ["ec2:ModifyNetworkInterfaceAttribute"],
+        Resource: `arn:${partition}:ec2:${region}:*:network-interface/*`,
+        Condition: { ArnLike: { "ec2:Vpc": `arn:${partition}:ec2:${region}:*:vpc/${vpcId}` } },
+      },
+    ],
+  };
+}
+
+/** AWS managed policies every node gets: ECR pulls and SSM Session Manager. */
+export function managedPolicyArns(region: string): Record<string, string> {
+  const partition = awsPartition(region);
+  return {
+    "ecr-read-only": `arn:${partition}:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly`,
+    "ssm-core": `arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+  };
+}
+
+export interface NodeIamArgs {
+  /** Validated stack config: cluster name (name prefixes) and region (ARNs). Required; no default. */
+  readonly config: Pick<ClusterConfig, "clusterName" | "region">;
+  /** The cluster VPC's id (`Network.vpcId`); Calico may only modify interfaces in it. Required. */
+  readonly vpcId: pulumi.Input<string>;
+}
+
+export interface NodeIdentity {
+  readonly roleName: pulumi.Output<string>;
+  readonly roleArn: pulumi.Output<string>;
+  readonly instanceProfileName: pulumi.Output<string>;
+  readonly instanceProfileArn: pulumi.Output<string>;
+}
+
+export class NodeIam extends pulumi.ComponentResource {
+  readonly master: NodeIdentity;
+  readonly worker: NodeIdentity;
+
+  constructor(name: string, args: NodeIamArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("calico-cluster:iam:NodeIam", name, {}, opts);
+    const { clusterName, region } = args.config;
+    const identity = (role: NodeRole): NodeIdentity => {
+      // IAM names are account-wide: a prefix keeps same-named clusters in two regions apart.
+      const namePrefix = `${displayName(clusterName, role)}-`;
+      const iamRole = new aws.iam.Role(
+        role,
+        {
+          namePrefix,
+          description: `Kubernetes ${role} nodes of ${clusterName}`,
+          assumeRolePolicy: JSON.stringify(ec2AssumeRolePolicy(region)),
+          tags: { Name: displayName(clusterName, role) },
+        },
+        { parent: this },
+      );
+      new aws.iam.RolePolicy(
+        logicalName(role, "calico"),
+        {
+          role: iamRole.name,
+          name: "calico-source-dest-check",
+          policy: pulumi
+            .output(args.vpcId)
+            .apply((vpcId) => JSON.stringify(calicoNodePolicy(region, vpcId))),
+        },
+        { parent: this },
+      );
+      for (const [key, policyArn] of Object.entries(managedPolicyArns(region))) {
+        new aws.iam.RolePolicyAttachment(
+          logicalName(role, key),
+          { role: iamRole.name, policyArn },
+          { parent: this },
+        );
+      }
+      const profile = new aws.iam.InstanceProfile(
+        role,
+        { namePrefix, role: iamRole.name, tags: { Name: displayName(clusterName, role) } },
+        { parent: this },
+      );
+      return {
+        roleName: iamRole.name,
+        roleArn: iamRole.arn,
+        instanceProfileName: profile.name,
+        instanceProfileArn: profile.arn,
+      };
+    };
+    this.master = identity("master");
+    this.worker = identity("worker");
+    this.registerOutputs({ master: this.master, worker: this.worker });
+  }
+}
