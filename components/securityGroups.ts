@@ -8,7 +8,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterConfig } from "../lib/config";
+import { apiEndpointIssues, type ClusterConfig, keyFor } from "../lib/config";
 import { clusterOwnershipTag, displayName, logicalName } from "../lib/naming";
 
 /** The kube-apiserver port, on the masters and on the load balancer's listener. */
@@ -42,27 +42,14 @@ export type RuleConfig = Pick<ClusterConfig, "podCidr" | "apiEndpoint" | "natGat
 const cidrKey = (cidr: string) => cidr.replace(/[./]/g, "-");
 
 /**
- * Configurations that give a load balancer nobody can use. The messages name the
- * stack-file keys and values.
+ * Configurations that give a load balancer nobody can use, as one line each naming
+ * the stack-file key and value (the config schema refuses them too).
  */
 export function apiEndpointProblems(config: RuleConfig): string[] {
-  const problems: string[] = [];
-  const endpoint = config.apiEndpoint;
-  if (endpoint.access === "public" && config.natGateways === "none") {
-    problems.push(
-      'calico-cluster:apiEndpoint.access = "public" needs NAT gateways, but calico-cluster:natGateways = "none": nodes reach an internet-facing API load balancer through them. Set natGateways to single or perAz, or make the endpoint private.',
-    );
-  }
-  if (endpoint.access === "private") {
-    endpoint.allowedCidrs.forEach((cidr, index) => {
-      if (cidr.endsWith("/0")) {
-        problems.push(
-          `calico-cluster:apiEndpoint.allowedCidrs[${index}] = "${cidr}" opens the private API endpoint to every address; list the internal ranges (VPN, peered VPCs) that need it.`,
-        );
-      }
-    });
-  }
-  return problems;
+  return apiEndpointIssues(config).map(
+    (issue) =>
+      `${keyFor(["cluster", ...issue.path])} = ${JSON.stringify(issue.input)} ${issue.message}`,
+  );
 }
 
 /**

@@ -51,6 +51,45 @@ export function defaultSlotFor(azName: string): number {
   return azName.charCodeAt(azName.length - 1) - "a".charCodeAt(0);
 }
 
+/** A problem that spans keys, with its path below `calico-cluster:`. */
+export interface CrossKeyIssue {
+  readonly path: readonly (string | number)[];
+  readonly input: unknown;
+  readonly message: string;
+}
+
+/**
+ * API endpoints nobody could use or that anybody could reach. An internet-facing
+ * load balancer resolves to public addresses even inside the VPC, so nodes reach it
+ * through their NAT gateways' public IPs: without NAT they could never join.
+ */
+export function apiEndpointIssues(
+  cluster: Pick<ParsedClusterConfig, "apiEndpoint" | "natGateways">,
+): CrossKeyIssue[] {
+  const issues: CrossKeyIssue[] = [];
+  const endpoint = cluster.apiEndpoint;
+  if (endpoint.access === "public" && cluster.natGateways === "none") {
+    issues.push({
+      path: ["apiEndpoint", "access"],
+      input: endpoint.access,
+      message: `needs NAT gateways, but ${projectName}:natGateways = "none": nodes reach an internet-facing API load balancer through them. Set natGateways to single or perAz, or make the endpoint private.`,
+    });
+  }
+  if (endpoint.access === "private") {
+    endpoint.allowedCidrs.forEach((cidr, index) => {
+      if (cidr.endsWith("/0")) {
+        issues.push({
+          path: ["apiEndpoint", "allowedCidrs", index],
+          input: cidr,
+          message:
+            "opens the private API endpoint to every address; list the internal ranges (VPN, peered VPCs) that need it",
+        });
+      }
+    });
+  }
+  return issues;
+}
+
 const stackConfigSchema = z
   .strictObject({ region: awsRegion, cluster: clusterConfigSchema })
   .superRefine(({ region, cluster }, ctx) => {
@@ -100,6 +139,14 @@ const stackConfigSchema = z
         input: cluster.vpcCidr,
         message:
           "must be /16 to /22 (AWS allows at most /16; the subnet layout needs at least /22)",
+      });
+    }
+    for (const issue of apiEndpointIssues(cluster)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cluster", ...issue.path],
+        input: issue.input,
+        message: issue.message,
       });
     }
     const groupNames = new Set<string>();

@@ -193,3 +193,30 @@ describe("stack config", () => {
     }
   });
 });
+
+describe("cross-key config checks", () => {
+  it("refuses a public API endpoint without NAT gateways, naming both keys", () => {
+    const problems = problemsFor({
+      ...validClusterInput(),
+      natGateways: "none",
+      apiEndpoint: { access: "public", allowedCidrs: ["203.0.113.0/24"] },
+    });
+    assert.equal(problems.length, 1);
+    assert.equal(problems[0].key, "calico-cluster:apiEndpoint.access");
+    assert.match(
+      problems[0].message,
+      /^= "public" needs NAT gateways, but calico-cluster:natGateways = "none"/,
+    );
+  });
+
+  it("refuses a private API endpoint open to every address", () => {
+    const problems = problemsFor({
+      ...validClusterInput(),
+      apiEndpoint: { access: "private", allowedCidrs: ["10.8.0.0/16", "0.0.0.0/0"] },
+    });
+    assert.deepEqual(
+      problems.map((problem) => problem.key),
+      ["calico-cluster:apiEndpoint.allowedCidrs[1]"],
+    );
+  });
+});
