@@ -21,8 +21,9 @@ interface PoolWithRange {
   readonly range: ParsedRange;
 }
 
-/** A pool without a selector, or with `all()`, serves every node group. */
+/** A pool without a selector, or with `all()`, serves every node group (unless disabled). */
 function servesAllNodes(pool: PodPoolFact): boolean {
+  if (pool.disabled === true) return false;
   return pool.nodeSelector === undefined || pool.nodeSelector.replace(/\s/g, "") === "all()";
 }
 
@@ -166,7 +167,7 @@ export function checkCrossSubnetEncapsulation(facts: NetworkFacts): Finding[] {
     for (const subnet of group.subnets ?? []) subnets.add(subnet);
   if (subnets.size < 2) return [];
   return facts.podPools
-    .filter((pool) => pool.encapsulation === "None")
+    .filter((pool) => pool.encapsulation === "None" && pool.disabled !== true)
     .map((pool) => ({
       code: "encapsulation-required" as const,
       severity: "error" as const,

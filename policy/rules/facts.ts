@@ -39,6 +39,8 @@ export interface PodPoolFact extends Subject {
   readonly encapsulation: Encapsulation | undefined;
   /** Calico node selector; `all()` (or unset) means every node draws from this pool. */
   readonly nodeSelector: string | undefined;
+  /** A disabled pool hands out no addresses (Calico `disabled: true`); default false. */
+  readonly disabled?: boolean;
 }
 
 export interface RangeFact extends Subject {
@@ -57,6 +59,32 @@ export interface NodeGroupFact extends Subject {
   readonly maxPods: number | undefined;
   /** Subjects of the subnets the group launches into; `undefined` when unknown. */
   readonly subnets: readonly string[] | undefined;
+  /**
+   * Subjects of the security groups on the group's nodes; `undefined` (the
+   * default) when unknown, e.g. a launch template from another stack.
+   */
+  readonly securityGroups?: readonly string[] | undefined;
+}
+
+/**
+ * One ingress rule as the node-access rules see it. Sources are listed by kind;
+ * an `undefined` entry is a source whose value is unknown (it may allow anything).
+ */
+export interface IngressRuleFact extends Subject {
+  /** `-1` (all), `tcp`, `udp`, `icmp` or a protocol number, as AWS spells it; undefined when unknown. */
+  readonly protocol: string | undefined;
+  readonly fromPort: number | undefined;
+  readonly toPort: number | undefined;
+  /** Subjects of source security groups (a self rule names its own group). */
+  readonly sourceSecurityGroups: readonly (string | undefined)[];
+  readonly sourceCidrs: readonly (string | undefined)[];
+  /** True when the rule also has sources the rules cannot evaluate (prefix lists). */
+  readonly otherSources: boolean;
+}
+
+export interface SecurityGroupFact extends Subject {
+  /** Every ingress rule of the group, inline or separate; `undefined` when not all are known. */
+  readonly ingress: readonly IngressRuleFact[] | undefined;
 }
 
 export interface NetworkFacts {
@@ -66,6 +94,8 @@ export interface NetworkFacts {
   readonly serviceRanges: readonly RangeFact[];
   readonly reservedRanges: readonly ReservedRangeFact[];
   readonly nodeGroups: readonly NodeGroupFact[];
+  /** Security groups with their ingress rules; default none (node access is not checked). */
+  readonly securityGroups?: readonly SecurityGroupFact[];
 }
 
 export function emptyFacts(): NetworkFacts {

@@ -17,6 +17,7 @@ export const findingCodes = [
   "subnet-too-small-for-nodes",
   "encapsulation-required",
   "block-size-derived",
+  "calico-ports-closed",
 ] as const;
 
 export type FindingCode = (typeof findingCodes)[number];

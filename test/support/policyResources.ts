@@ -1,0 +1,240 @@
+/**
+ * Resource sets for the policy pack tests, as the engine hands them to a pack:
+ * built from an example stack's address plan in the shapes our program declares
+ * (VPC, a private and a public subnet per AZ, master and node security groups
+ * with Calico's rules, a launch template and Auto Scaling group per node group,
+ * the tigera-operator Helm release), in preview mode (ids unknown, relations only
+ * through property dependencies) or update mode (ids known, no dependencies).
+ */
+import { type PolicyResource, unknownCheckingProxy } from "@pulumi/policy";
+import type { AddressPlan } from "../../lib/addressPlan";
+import { type AnalyzerResourceInput, unknownSentinel } from "../../lib/analyzerClient";
+import { maxPodsTag } from "../../policy/extract/aws";
+
+export type Mode = "preview" | "update";
+
+export const project = "calico-cluster";
+export const stack = "policy-test";
+
+export function urnOf(type: string, name: string): string {
+  return `urn:pulumi:${stack}::${project}::${type}::${name}`;
+}
+
+export const types = {
+  vpc: "aws:ec2/vpc:Vpc",
+  subnet: "aws:ec2/subnet:Subnet",
+  securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+  ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
+  autoScalingGroup: "aws:autoscaling/group:Group",
+  release: "kubernetes:helm.sh/v3:Release",
+  ipPool: "kubernetes:crd.projectcalico.org/v1:IPPool",
+} as const;
+
+type Props = Record<string, unknown>;
+/** Returns the id a property holds for `target` (unknown in preview) and records the relation. */
+export type Ref = (property: string, target: string) => string;
+
+/** Builds resources in order; a reference names an earlier resource by logical name. */
+export class StackBuilder {
+  readonly resources: AnalyzerResourceInput[] = [];
+
+  constructor(readonly mode: Mode) {}
+
+  /** Adds a resource; `parent` names an earlier resource (a component, a v4 Chart). */
+  add(type: string, name: string, build: (ref: Ref) => Props, parent?: string): string {
+    const urn = urnOf(type, name);
+    const propertyDependencies: Record<string, string[]> = {};
+    const ref: Ref = (property, target) => {
+      const targetUrn = this.byName(target).urn;
+      (propertyDependencies[property] ??= []).push(targetUrn);
+      return this.mode === "preview" ? unknownSentinel : `${target}-id`;
+    };
+    const properties = build(ref);
+    const dependencies = [...new Set(Object.values(propertyDependencies).flat())];
+    this.resources.push({
+      type,
+      urn,
+      name,
+      properties: this.mode === "update" ? { ...properties, id: `${name}-id` } : properties,
+      ...(parent === undefined ? {} : { parent: this.byName(parent).urn }),
+      ...(this.mode === "preview" ? { propertyDependencies, dependencies } : {}),
+    });
+    return urn;
+  }
+
+  byName(name: string): AnalyzerResourceInput {
+    const found = this.resources.find((resource) => resource.name === name);
+    if (!found) throw new Error(`fixture: no resource named ${name}`);
+    return found;
+  }
+}
+
+export function tigeraValues(plan: AddressPlan, pool: Props = {}): Props {
+  return {
+    installation: {
+      kubernetesProvider: "",
+      cni: { type: "Calico", ipam: { type: "Calico" } },
+      calicoNetwork: {
+        bgp: "Enabled",
+        mtu: 8981,
+        ipPools: [
+          {
+            cidr: plan.podPool.cidr,
+            blockSize: plan.podPool.blockSize,
+            encapsulation: plan.podPool.encapsulation,
+            natOutgoing: "Enabled",
+            nodeSelector: "all()",
+            ...pool,
+          },
+        ],
+      },
+      serviceCIDRs: [plan.serviceCidr],
+    },
+    defaultFelixConfiguration: { enabled: true, awsSrcDstCheck: "Disable" },
+  };
+}
+
+/** Groups of the plan and the security group their nodes carry. */
+function groupRole(group: AddressPlan["nodeGroups"][number]): "master" | "node" {
+  return group.role === "master" ? "master" : "node";
+}
+
+/** Everything our program declares that the pack reads, for `plan`. */
+export function programResources(plan: AddressPlan, mode: Mode): AnalyzerResourceInput[] {
+  const b = new StackBuilder(mode);
+  b.add(types.vpc, "vpc", () => ({ cidrBlock: plan.vpcCidr, enableDnsHostnames: true }));
+  for (const zone of plan.availabilityZones) {
+    for (const subnet of [zone.privateSubnet, zone.publicSubnet]) {
+      b.add(types.subnet, `${zone.name}-${subnet.role}`, (ref) => ({
+        vpcId: ref("vpcId", "vpc"),
+        cidrBlock: subnet.cidr,
+        availabilityZone: zone.name,
+      }));
+    }
+  }
+  for (const role of ["master", "node"]) {
+    b.add(types.securityGroup, role, (ref) => ({ vpcId: ref("vpcId", "vpc"), namePrefix: role }));
+  }
+  for (const group of ["master", "node"]) {
+    for (const source of ["master", "node"]) {
+      for (const [rule, protocol, port] of [
+        ["ipip", "4", undefined],
+        ["bgp", "tcp", 179],
+      ] as const) {
+        b.add(types.ingressRule, `${group}-from-${source}-${rule}`, (ref) => ({
+          securityGroupId: ref("securityGroupId", group),
+          referencedSecurityGroupId: ref("referencedSecurityGroupId", source),
+          ipProtocol: protocol,
+          ...(port === undefined ? {} : { fromPort: port, toPort: port }),
+        }));
+      }
+    }
+  }
+  for (const group of plan.nodeGroups) {
+    b.add(types.launchTemplate, group.name, (ref) => ({
+      imageId:
+        "resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",
+      networkInterfaces: [
+        { deviceIndex: 0, securityGroups: [ref("networkInterfaces", groupRole(group))] },
+      ],
+    }));
+    b.add(types.autoScalingGroup, group.name, (ref) => ({
+      minSize: group.minSize,
+      maxSize: group.maxSize,
+      vpcZoneIdentifiers: group.availabilityZones.map((zone) =>
+        ref("vpcZoneIdentifiers", `${zone}-private`),
+      ),
+      launchTemplate: { id: ref("launchTemplate", group.name), version: unknownSentinel },
+      tags: [
+        { key: "Name", value: `${plan.clusterName}-${group.name}`, propagateAtLaunch: false },
+        { key: maxPodsTag, value: String(group.maxPods), propagateAtLaunch: false },
+      ],
+    }));
+  }
+  b.add(types.release, "calico-crds", () => ({
+    chart: "crd.projectcalico.org.v1",
+    version: "v3.32.1",
+    repositoryOpts: { repo: "https://docs.tigera.io/calico/charts" },
+  }));
+  b.add(types.release, "calico", () => ({
+    chart: "tigera-operator",
+    version: "v3.32.1",
+    namespace: "tigera-operator",
+    repositoryOpts: { repo: "https://docs.tigera.io/calico/charts" },
+    values: tigeraValues(plan),
+  }));
+  return b.resources;
+}
+
+/** A copy of `resources` with one resource's properties changed. */
+export function withProperties(
+  resources: readonly AnalyzerResourceInput[],
+  name: string,
+  change: (properties: Props) => Props,
+  type?: string,
+): AnalyzerResourceInput[] {
+  let found = false;
+  const result = resources.map((resource) => {
+    if (resource.name !== name || (type !== undefined && resource.type !== type)) return resource;
+    found = true;
+    return { ...resource, properties: change(structuredClone(resource.properties)) };
+  });
+  if (!found) throw new Error(`fixture: no resource named ${name}`);
+  return result;
+}
+
+/** A copy of `resources` without those whose name matches. */
+export function without(
+  resources: readonly AnalyzerResourceInput[],
+  match: (resource: AnalyzerResourceInput) => boolean,
+): AnalyzerResourceInput[] {
+  return resources.filter((resource) => !match(resource));
+}
+
+function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value === null || typeof value !== "object") return value;
+  const record = value as Record<string, unknown>;
+  if (record["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270") {
+    return unwrapSecrets(record.value);
+  }
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v)]));
+}
+
+/**
+ * The resources as a stack policy receives them from @pulumi/policy's server:
+ * secrets unwrapped, properties behind the proxy that throws on unknowns, and
+ * dependencies as resource objects (those outside the stack dropped).
+ */
+export function asPolicyResources(inputs: readonly AnalyzerResourceInput[]): PolicyResource[] {
+  const resources: PolicyResource[] = inputs.map((input) => ({
+    type: input.type,
+    urn: input.urn,
+    name: input.name,
+    props: unknownCheckingProxy(unwrapSecrets(input.properties) as Record<string, unknown>),
+    opts: {
+      protect: false,
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+      additionalSecretOutputs: [],
+    },
+    dependencies: [],
+    propertyDependencies: {},
+    isType: () => false,
+    asType: () => undefined,
+  }));
+  const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
+  const resolve = (urns: readonly string[]) =>
+    urns.map((urn) => byUrn.get(urn)).filter((r): r is PolicyResource => r !== undefined);
+  inputs.forEach((input, index) => {
+    const parent = input.parent ? byUrn.get(input.parent) : undefined;
+    if (parent) resources[index].parent = parent;
+    resources[index].dependencies = resolve(input.dependencies ?? []);
+    for (const [key, urns] of Object.entries(input.propertyDependencies ?? {})) {
+      resources[index].propertyDependencies[key] = resolve(urns);
+    }
+  });
+  return resources;
+}
