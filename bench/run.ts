@@ -3,6 +3,7 @@
  * exits non-zero when a target is missed.
  */
 import { benchOverlap } from "./overlap";
+import { measurePolicyStartup } from "./policyStartup";
 
 interface Row {
   readonly name: string;
@@ -12,7 +13,7 @@ interface Row {
   readonly target: number;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const rows: Row[] = [];
   const overlap = benchOverlap();
   console.log(
@@ -26,6 +27,18 @@ function main(): void {
     target: 3,
   });
 
+  const startup = await measurePolicyStartup({ runs: 9 });
+  console.log(
+    `policy pack startup (spawn until the port is printed, via run-policy-pack, median of ${startup.runs})`,
+  );
+  rows.push({
+    name: "policy pack ready vs empty pack",
+    measured: `${startup.packMs.toFixed(0)} ms`,
+    floor: `${startup.emptyPackMs.toFixed(0)} ms`,
+    ratio: startup.ratio,
+    target: startup.target,
+  });
+
   let failed = false;
   for (const row of rows) {
     const ok = row.ratio <= row.target;
@@ -37,4 +50,7 @@ function main(): void {
   process.exitCode = failed ? 1 : 0;
 }
 
-main();
+main().catch((error: unknown) => {
+  console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
