@@ -1,0 +1,145 @@
+/**
+ * The masters: one Auto Scaling group of exactly one instance per AZ, in that
+ * AZ's private subnet, registered with the API load balancer's target group.
+ * A group per AZ keeps each etcd member in its zone when an instance is
+ * replaced. The master of the first AZ (by address slot) runs `kubeadm init`;
+ * the others join the control plane with the pre-placed shared CAs.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { AddressPlan } from "../lib/addressPlan";
+import { renderMasterUserData } from "../lib/cloudInit";
+import type { ClusterConfig } from "../lib/config";
+import { kubeadmClusterSettings, kubernetesVersionProblem } from "../lib/kubeadmConfig";
+import { displayName, logicalName } from "../lib/naming";
+import { autoScalingGroupTags, nodeLaunchTemplateSpec } from "../lib/nodeLaunchSpec";
+import type { ClusterPkiSecrets } from "./clusterPki";
+
+/** Seconds between the joins of successive masters; etcd adds one member at a time. */
+export const masterJoinStaggerSeconds = 90;
+
+export interface ControlPlaneArgs {
+  /** Validated stack config: names, version, image, `masters` and `serviceCidr`. Required. */
+  readonly config: Pick<
+    ClusterConfig,
+    | "clusterName"
+    | "team"
+    | "environment"
+    | "kubernetesVersion"
+    | "serviceCidr"
+    | "nodeImage"
+    | "nodeRootDeviceName"
+    | "masters"
+  >;
+  /** The address plan: AZs in slot order and the pod pool. Required. */
+  readonly plan: Pick<AddressPlan, "availabilityZones" | "podPool">;
+  /** The cluster's CAs, keys and join token (`ClusterPki`). Required. */
+  readonly pki: ClusterPkiSecrets;
+  /** The API load balancer's DNS name (`ApiLoadBalancer.endpointHost`). Required. */
+  readonly apiEndpointHost: pulumi.Input<string>;
+  /** Private subnet id per AZ name (`Network.privateSubnetIds`); every plan AZ needs one. Required. */
+  readonly privateSubnetIds: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Security groups of the masters' network interface (`SecurityGroups.masterSecurityGroupId`, plus the node group if masters run pods). Required. */
+  readonly securityGroupIds: readonly pulumi.Input<string>[];
+  /** Instance profile of the masters (`NodeIam.instanceProfileName` of the master role). Required. */
+  readonly instanceProfileName: pulumi.Input<string>;
+  /** The API load balancer's target group on 6443 (`ApiLoadBalancer.targetGroupArn`). Required. */
+  readonly apiTargetGroupArn: pulumi.Input<string>;
+}
+
+export class ControlPlane extends pulumi.ComponentResource {
+  /** Auto Scaling group name per AZ. */
+  readonly autoScalingGroupNames: Record<string, pulumi.Output<string>>;
+  /** Launch template id per AZ. */
+  readonly launchTemplateIds: Record<string, pulumi.Output<string>>;
+  /** The AZ whose master runs `kubeadm init`. */
+  readonly initAvailabilityZone: string;
+
+  constructor(name: string, args: ControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("calico-cluster:nodes:ControlPlane", name, {}, opts);
+    const { config } = args;
+    const zones = [...args.plan.availabilityZones].sort((a, b) => a.slot - b.slot);
+    // Checked here, not only when the user data renders, so a preview fails with it too.
+    const versionProblem = kubernetesVersionProblem(config.kubernetesVersion);
+    if (versionProblem) throw new Error(versionProblem);
+    if (zones.length === 0) throw new Error("the address plan has no availability zones");
+    const missing = zones.filter((zone) => args.privateSubnetIds[zone.name] === undefined);
+    if (missing.length > 0) {
+      throw new Error(
+        `ControlPlane: no private subnet id for ${missing.map((zone) => zone.name).join(", ")} (privateSubnetIds has ${Object.keys(args.privateSubnetIds).join(", ") || "none"})`,
+      );
+    }
+    this.initAvailabilityZone = zones[0].name;
+    this.autoScalingGroupNames = {};
+    this.launchTemplateIds = {};
+
+    zones.forEach((zone, order) => {
+      const groupKey = logicalName("master", zone.name);
+      const role = order === 0 ? "init" : "control-plane";
+      const userData = pulumi.secret(
+        pulumi
+          .all([args.apiEndpointHost, args.pki.controlPlaneSecrets, args.pki.joinSecrets])
+          .apply(([host, pki, join]) =>
+            Buffer.from(
+              renderMasterUserData({
+                settings: kubeadmClusterSettings(config, args.plan, host),
+                role,
+                maxPods: config.masters.maxPods,
+                joinDelaySeconds: Math.max(0, order - 1) * masterJoinStaggerSeconds,
+                join,
+                pki,
+              }),
+            ).toString("base64"),
+          ),
+      );
+      const launchTemplate = new aws.ec2.LaunchTemplate(
+        groupKey,
+        nodeLaunchTemplateSpec({
+          config,
+          groupKey,
+          instanceType: config.masters.instanceType,
+          rootVolumeSizeGiB: config.masters.rootVolumeSizeGiB,
+          securityGroupIds: args.securityGroupIds,
+          instanceProfileName: args.instanceProfileName,
+          userDataBase64: userData,
+        }),
+        { parent: this, additionalSecretOutputs: ["userData"] },
+      );
+      const group = new aws.autoscaling.Group(
+        groupKey,
+        {
+          namePrefix: `${displayName(config.clusterName, groupKey)}-`,
+          minSize: 1,
+          maxSize: 1,
+          desiredCapacity: 1,
+          vpcZoneIdentifiers: [args.privateSubnetIds[zone.name]],
+          // The exact version, so a template change shows in the diff; no
+          // instance refresh: a master is replaced deliberately, one at a time
+          // (see README "Operations"), never by a rolling refresh.
+          launchTemplate: {
+            id: launchTemplate.id,
+            version: launchTemplate.latestVersion.apply(String),
+          },
+          targetGroupArns: [args.apiTargetGroupArn],
+          // EC2 health only: the load balancer's check fails until kubeadm has
+          // finished, and an ELB health check would replace the master mid-init.
+          healthCheckType: "EC2",
+          healthCheckGracePeriod: 600,
+          tags: autoScalingGroupTags(config, {
+            groupKey,
+            maxPods: config.masters.maxPods,
+            autoscaled: false,
+          }),
+        },
+        { parent: this },
+      );
+      this.autoScalingGroupNames[zone.name] = group.name;
+      this.launchTemplateIds[zone.name] = launchTemplate.id;
+    });
+
+    this.registerOutputs({
+      autoScalingGroupNames: this.autoScalingGroupNames,
+      launchTemplateIds: this.launchTemplateIds,
+    });
+  }
+}

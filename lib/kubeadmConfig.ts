@@ -1,0 +1,194 @@
+/**
+ * kubeadm configuration files (kubeadm.k8s.io/v1beta4) and the kubelet
+ * configuration they carry. Everything cluster-wide comes from the validated
+ * config and the address plan; the two values only an instance knows (its
+ * node name and private address) are placeholders the bootstrap script fills
+ * in from the instance metadata. Pure: no Pulumi imports.
+ */
+import { stringify } from "yaml";
+import type { AddressPlan } from "./addressPlan";
+import type { ClusterConfig } from "./config";
+
+export const kubeadmApiVersion = "kubeadm.k8s.io/v1beta4";
+/** v1beta4 (and its ECDSA-P256 encryptionAlgorithm) arrived in kubeadm 1.31. */
+export const minimumKubernetesMinor = 31;
+export const kubeletApiVersion = "kubelet.config.k8s.io/v1beta1";
+/** The API server's port, on every master and on the load balancer. */
+export const apiServerPort = 6443;
+export const containerdSocket = "unix:///var/run/containerd/containerd.sock";
+/** Replaced on the instance by its EC2 private DNS name (sed-safe: no `/`, `&` or `\`). */
+export const nodeNamePlaceholder = "__NODE_NAME__";
+/** Replaced on the instance by its private IPv4 address. */
+export const nodeIpPlaceholder = "__NODE_IP__";
+/** kubeadm reads `kubeletconfiguration+merge.yaml` from here on init and join. */
+export const kubeadmPatchesDirectory = "/etc/kubeadm/patches";
+export const kubeletPatchFile = "kubeletconfiguration+merge.yaml";
+
+/** The cluster-wide facts every kubeadm file is rendered from. */
+export interface KubeadmClusterSettings {
+  readonly clusterName: string;
+  /** Without the leading `v`, e.g. `1.34.2`. */
+  readonly kubernetesVersion: string;
+  /** The API load balancer's DNS name; nodes and the program reach the API through it. */
+  readonly controlPlaneEndpointHost: string;
+  readonly podSubnet: string;
+  readonly serviceSubnet: string;
+}
+
+const hostPattern =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
+/** Why kubeadm's v1beta4 files cannot describe this version, or undefined if they can. */
+export function kubernetesVersionProblem(version: string): string | undefined {
+  const [major, minor] = version.split(".").map(Number);
+  if (major === 1 && minor >= minimumKubernetesMinor) return undefined;
+  return `calico-cluster:kubernetesVersion = ${version}: kubeadm's ${kubeadmApiVersion} config needs 1.${minimumKubernetesMinor} or later`;
+}
+
+/**
+ * The settings for a stack: pod subnet from the plan's pod pool, service
+ * subnet from `calico-cluster:serviceCidr`.
+ * @throws if the version predates v1beta4, or the endpoint host is not a DNS name or IPv4
+ *   address (it ends up in shell and YAML)
+ */
+export function kubeadmClusterSettings(
+  config: Pick<ClusterConfig, "clusterName" | "kubernetesVersion" | "serviceCidr">,
+  plan: Pick<AddressPlan, "podPool">,
+  controlPlaneEndpointHost: string,
+): KubeadmClusterSettings {
+  const versionProblem = kubernetesVersionProblem(config.kubernetesVersion);
+  if (versionProblem) throw new Error(versionProblem);
+  if (!hostPattern.test(controlPlaneEndpointHost)) {
+    throw new Error(
+      `the API endpoint host ${JSON.stringify(controlPlaneEndpointHost)} is not a DNS name or IPv4 address`,
+    );
+  }
+  return {
+    clusterName: config.clusterName,
+    kubernetesVersion: config.kubernetesVersion,
+    controlPlaneEndpointHost,
+    podSubnet: plan.podPool.cidr,
+    serviceSubnet: config.serviceCidr,
+  };
+}
+
+/** `host:6443`, kubeadm's `controlPlaneEndpoint` and the join discovery endpoint. */
+export function controlPlaneEndpoint(
+  settings: Pick<KubeadmClusterSettings, "controlPlaneEndpointHost">,
+): string {
+  return `${settings.controlPlaneEndpointHost}:${apiServerPort}`;
+}
+
+function yamlDocuments(documents: readonly object[]): string {
+  return documents.map((document) => stringify(document, { lineWidth: 0 })).join("---\n");
+}
+
+function nodeRegistration() {
+  return { name: nodeNamePlaceholder, criSocket: containerdSocket };
+}
+
+/**
+ * The kubelet settings every node of a group shares. Written as the cluster's
+ * kubelet-config on init, and as a kubeadm patch on every node, so a group's
+ * maxPods holds whatever the cluster-wide default is.
+ */
+export function kubeletSettings(maxPods: number) {
+  return { cgroupDriver: "systemd", maxPods };
+}
+
+/**
+ * The first master's `kubeadm init --config` file: InitConfiguration (node
+ * identity, the long-lived bootstrap token workers join with),
+ * ClusterConfiguration (version, endpoint, pod and service subnets) and the
+ * cluster-wide KubeletConfiguration.
+ * @param maxPods the masters' kubelet maxPods (`calico-cluster:masters.maxPods`)
+ */
+export function renderInitConfiguration(
+  settings: KubeadmClusterSettings,
+  options: { readonly bootstrapToken: string; readonly maxPods: number },
+): string {
+  const init = {
+    apiVersion: kubeadmApiVersion,
+    kind: "InitConfiguration",
+    bootstrapTokens: [
+      {
+        token: options.bootstrapToken,
+        description: "Pulumi-managed token for Auto Scaling group nodes; see README Security",
+        // 0s: never expires. Nodes launched by the autoscaler months later still join.
+        ttl: "0s",
+        usages: ["signing", "authentication"],
+        groups: ["system:bootstrappers:kubeadm:default-node-token"],
+      },
+    ],
+    nodeRegistration: nodeRegistration(),
+    localAPIEndpoint: { advertiseAddress: nodeIpPlaceholder, bindPort: apiServerPort },
+    patches: { directory: kubeadmPatchesDirectory },
+  };
+  const cluster = {
+    apiVersion: kubeadmApiVersion,
+    kind: "ClusterConfiguration",
+    clusterName: settings.clusterName,
+    kubernetesVersion: `v${settings.kubernetesVersion}`,
+    controlPlaneEndpoint: controlPlaneEndpoint(settings),
+    // The pre-placed CAs and service-account key are ECDSA P-256 (they must fit in
+    // 16 KiB of user data); kubeadm signs the certificates it creates the same way.
+    encryptionAlgorithm: "ECDSA-P256",
+    networking: {
+      podSubnet: settings.podSubnet,
+      serviceSubnet: settings.serviceSubnet,
+      dnsDomain: "cluster.local",
+    },
+    apiServer: { certSANs: [settings.controlPlaneEndpointHost] },
+  };
+  const kubelet = {
+    apiVersion: kubeletApiVersion,
+    kind: "KubeletConfiguration",
+    ...kubeletSettings(options.maxPods),
+  };
+  return yamlDocuments([init, cluster, kubelet]);
+}
+
+/**
+ * A `kubeadm join --config` file. Discovery pins the cluster CA by its hash,
+ * so a node never trusts an endpoint that merely knows the token.
+ * @param controlPlane true for a master: it also runs etcd and an API server
+ */
+export function renderJoinConfiguration(
+  settings: Pick<KubeadmClusterSettings, "controlPlaneEndpointHost">,
+  options: {
+    readonly bootstrapToken: string;
+    readonly caCertHash: string;
+    readonly controlPlane: boolean;
+  },
+): string {
+  const join = {
+    apiVersion: kubeadmApiVersion,
+    kind: "JoinConfiguration",
+    discovery: {
+      bootstrapToken: {
+        apiServerEndpoint: controlPlaneEndpoint(settings),
+        token: options.bootstrapToken,
+        caCertHashes: [options.caCertHash],
+      },
+    },
+    nodeRegistration: nodeRegistration(),
+    ...(options.controlPlane
+      ? {
+          controlPlane: {
+            localAPIEndpoint: { advertiseAddress: nodeIpPlaceholder, bindPort: apiServerPort },
+          },
+        }
+      : {}),
+    patches: { directory: kubeadmPatchesDirectory },
+  };
+  return yamlDocuments([join]);
+}
+
+/**
+ * The kubelet patch of a group. kubeadm join ignores a KubeletConfiguration in
+ * its config file (a joining node takes the cluster's kubelet-config), so a
+ * group's own maxPods has to arrive as a patch.
+ */
+export function renderKubeletPatch(maxPods: number): string {
+  return yamlDocuments([kubeletSettings(maxPods)]);
+}

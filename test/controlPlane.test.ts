@@ -1,0 +1,205 @@
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { ControlPlane, masterJoinStaggerSeconds } from "../components/controlPlane";
+import { installMockEngine } from "../lib/mockEngine";
+import { maxPodsTagKey } from "../lib/nodeLaunchSpec";
+import { isWireSecret, mockPrivateKeyPem, plainSecretLeaks } from "./support/clusterMocks";
+import {
+  autoScalingGroupType,
+  declareNodes,
+  groupTags,
+  launchTemplateProblems,
+  launchTemplateType,
+  type NodeScenario,
+  urnName,
+} from "./support/nodeScenario";
+import { exampleStacks, loadExample } from "./support/stacks";
+import {
+  decodeWireUserData,
+  documentOfKind,
+  fileContent,
+  parseCloudConfig,
+} from "./support/userData";
+
+for (const stack of exampleStacks) {
+  for (const preview of [true, false]) {
+    describe(`ControlPlane, ${stack}, ${preview ? "preview" : "update"}`, () => {
+      let scenario: NodeScenario;
+      before(async () => {
+        scenario = await declareNodes(stack, preview);
+      });
+      const masters = (type: string) =>
+        scenario.resources.filter((r) => r.type === type && r.parent.endsWith("::control-plane"));
+      /** AZ names in address-slot order: the first one runs kubeadm init. */
+      const zonesBySlot = () =>
+        [...scenario.plan.availabilityZones].sort((a, b) => a.slot - b.slot).map((z) => z.name);
+
+      test("one Auto Scaling group of exactly one master per AZ, named from the AZ", () => {
+        const groups = masters(autoScalingGroupType);
+        assert.deepEqual(
+          groups.map((g) => g.name).sort(),
+          scenario.plan.availabilityZones.map((zone) => `master-${zone.name}`).sort(),
+        );
+        for (const group of groups) {
+          assert.equal(group.inputs.minSize, 1, group.name);
+          assert.equal(group.inputs.maxSize, 1, group.name);
+          assert.equal(group.inputs.desiredCapacity, 1, group.name);
+        }
+      });
+
+      test("each master group sits in its own AZ's private subnet and registers with the API target group", () => {
+        for (const zone of scenario.plan.availabilityZones) {
+          const group = masters(autoScalingGroupType).find((g) => g.name === `master-${zone.name}`);
+          assert.ok(group);
+          const subnets = (group.propertyDependencies.vpcZoneIdentifiers ?? []).map(urnName);
+          assert.deepEqual(subnets, [`subnet-${zone.name}`]);
+          const targets = (group.propertyDependencies.targetGroupArns ?? []).map(urnName);
+          assert.deepEqual(targets, ["api"]);
+          const template = (group.propertyDependencies.launchTemplate ?? []).map(urnName);
+          assert.deepEqual(template, [`master-${zone.name}`]);
+          if (!preview) {
+            assert.deepEqual(group.inputs.vpcZoneIdentifiers, [`subnet-${zone.name}-id`]);
+            assert.deepEqual(group.inputs.launchTemplate, {
+              id: `master-${zone.name}-id`,
+              version: "3",
+            });
+          }
+        }
+      });
+
+      test("every master launch template: IMDSv2, encrypted gp3, no public IP, tagged", () => {
+        const templates = masters(launchTemplateType);
+        assert.equal(templates.length, scenario.plan.availabilityZones.length);
+        const problems = templates.flatMap((template) =>
+          launchTemplateProblems(template, {
+            config: scenario.config,
+            groupKey: template.name,
+            instanceType: scenario.config.masters.instanceType,
+            rootVolumeSizeGiB: scenario.config.masters.rootVolumeSizeGiB,
+            securityGroup: "master",
+            instanceProfile: "master",
+            preview,
+          }),
+        );
+        assert.deepEqual(problems, []);
+      });
+
+      test("user data is a secret (unknown in a preview) and declared as a secret output", () => {
+        for (const template of masters(launchTemplateType)) {
+          const value = template.wireInputs.userData;
+          if (preview) assert.equal(typeof value, "string", "unknown sentinel expected");
+          else assert.ok(isWireSecret(value), `${template.name} userData is plain`);
+          const options = scenario.options.get(`${launchTemplateType}::${template.name}`);
+          assert.deepEqual(options?.additionalSecretOutputs, ["userData"]);
+        }
+        const leaks = plainSecretLeaks(scenario.resources, [
+          "PRIVATE KEY",
+          ...(preview ? [] : [mockPrivateKeyPem("pki-cluster-ca-key")]),
+        ]);
+        assert.deepEqual(leaks, []);
+      });
+
+      test("groups carry the masters' max-pods tag and are not autoscaled", () => {
+        for (const group of masters(autoScalingGroupType)) {
+          const tags = groupTags(group);
+          assert.equal(tags[maxPodsTagKey], String(scenario.config.masters.maxPods));
+          assert.equal(tags["k8s.io/cluster-autoscaler/enabled"], undefined);
+          assert.equal(tags[`kubernetes.io/cluster/${scenario.config.clusterName}`], "owned");
+        }
+      });
+
+      if (!preview) {
+        test("the first AZ by slot runs kubeadm init; the others join the control plane, staggered", () => {
+          const order = zonesBySlot();
+          assert.equal(scenario.controlPlane.initAvailabilityZone, order[0]);
+          order.forEach((zone, index) => {
+            const template = masters(launchTemplateType).find((t) => t.name === `master-${zone}`);
+            assert.ok(template);
+            const userData = parseCloudConfig(decodeWireUserData(template.wireInputs.userData));
+            const role = index === 0 ? "init" : "control-plane";
+            assert.deepEqual(userData.runcmd, [["/usr/local/sbin/kubeadm-bootstrap", role]]);
+            assert.equal(userData.files.has("/etc/kubeadm/init.yaml"), index === 0, zone);
+            const join = documentOfKind(
+              fileContent(userData, "/etc/kubeadm/join.yaml"),
+              "JoinConfiguration",
+            );
+            assert.ok(join.controlPlane, `${zone} joins without controlPlane`);
+            const script = fileContent(userData, "/usr/local/sbin/kubeadm-bootstrap");
+            const delay = Math.max(0, index - 1) * masterJoinStaggerSeconds;
+            assert.match(script, new RegExp(`^readonly JOIN_DELAY_SECONDS='${delay}'$`, "m"));
+            for (const pkiFile of ["ca.key", "sa.key", "front-proxy-ca.key", "etcd/ca.key"]) {
+              const file = userData.files.get(`/etc/kubernetes/pki/${pkiFile}`);
+              assert.equal(file?.permissions, "0600", `${zone} ${pkiFile}`);
+              assert.match(file?.content ?? "", /PRIVATE KEY/);
+            }
+          });
+        });
+
+        test("the init master's kubeadm config matches the plan and config", () => {
+          const template = masters(launchTemplateType).find(
+            (t) => t.name === `master-${zonesBySlot()[0]}`,
+          );
+          assert.ok(template);
+          const userData = parseCloudConfig(decodeWireUserData(template.wireInputs.userData));
+          const init = fileContent(userData, "/etc/kubeadm/init.yaml");
+          const cluster = documentOfKind(init, "ClusterConfiguration") as {
+            networking: { podSubnet: string; serviceSubnet: string };
+            controlPlaneEndpoint: string;
+            kubernetesVersion: string;
+          };
+          assert.equal(cluster.networking.podSubnet, scenario.plan.podPool.cidr);
+          assert.equal(cluster.networking.serviceSubnet, scenario.config.serviceCidr);
+          assert.equal(cluster.controlPlaneEndpoint, `${scenario.apiEndpointHost}:6443`);
+          assert.equal(cluster.kubernetesVersion, `v${scenario.config.kubernetesVersion}`);
+          const kubelet = documentOfKind(init, "KubeletConfiguration");
+          assert.equal(kubelet.maxPods, scenario.config.masters.maxPods);
+          assert.equal(kubelet.cgroupDriver, "systemd");
+        });
+      }
+    });
+  }
+}
+
+describe("ControlPlane input errors", () => {
+  test("a Kubernetes version kubeadm v1beta4 cannot describe is refused at once, naming the key", () => {
+    installMockEngine({ project: "calico-cluster", stack: "errors", preview: true });
+    const { config, plan } = loadExample(exampleStacks[0]);
+    const secrets = pulumi.secret({}) as never;
+    assert.throws(
+      () =>
+        new ControlPlane("control-plane", {
+          config: { ...config, kubernetesVersion: "1.29.4" },
+          plan,
+          pki: { controlPlaneSecrets: secrets, joinSecrets: secrets },
+          apiEndpointHost: "api.example.com",
+          privateSubnetIds: {},
+          securityGroupIds: ["sg-x"],
+          instanceProfileName: "profile",
+          apiTargetGroupArn: "arn:tg",
+        }),
+      /calico-cluster:kubernetesVersion = 1\.29\.4: .* needs 1\.31 or later/,
+    );
+  });
+
+  test("a missing private subnet is named", async () => {
+    installMockEngine({ project: "calico-cluster", stack: "errors", preview: true });
+    const { config, plan } = loadExample(exampleStacks[0]);
+    const [first, ...rest] = plan.availabilityZones;
+    const secrets = pulumi.secret({}) as never;
+    assert.throws(
+      () =>
+        new ControlPlane("control-plane", {
+          config,
+          plan,
+          pki: { controlPlaneSecrets: secrets, joinSecrets: secrets },
+          apiEndpointHost: "api.example.com",
+          privateSubnetIds: Object.fromEntries(rest.map((zone) => [zone.name, "subnet-x"])),
+          securityGroupIds: ["sg-x"],
+          instanceProfileName: "profile",
+          apiTargetGroupArn: "arn:tg",
+        }),
+      new RegExp(`no private subnet id for ${first.name}`),
+    );
+  });
+});
