@@ -1,0 +1,114 @@
+/**
+ * One Kubernetes cluster per stack: a multi-AZ VPC, kubeadm masters (one per AZ)
+ * and worker groups behind an API load balancer, and Calico with IPIP
+ * CrossSubnet. Addresses come from the plan (`npm run plan` shows the same);
+ * a config or plan with errors stops here, before any resource is declared.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ApiLoadBalancer } from "./components/apiLoadBalancer";
+import { ApiReadiness } from "./components/apiReadiness";
+import { Calico } from "./components/calico";
+import { ClusterPki } from "./components/clusterPki";
+import { ControlPlane } from "./components/controlPlane";
+import { Network } from "./components/network";
+import { NodeGroup } from "./components/nodeGroup";
+import { NodeIam } from "./components/nodeIam";
+import { SecurityGroups } from "./components/securityGroups";
+import { commonTags } from "./lib/naming";
+import { planDeployableAddresses, readClusterConfig } from "./lib/programConfig";
+
+const config = readClusterConfig();
+const plan = planDeployableAddresses(config);
+
+// Default tags reach every taggable resource without each component repeating them.
+const provider = new aws.Provider("aws", {
+  region: config.region as aws.Region,
+  defaultTags: { tags: commonTags(config) },
+});
+
+const network = new Network("network", { config, plan }, { provider });
+const security = new SecurityGroups(
+  "security",
+  { config, vpcId: network.vpcId, natPublicIps: network.natPublicIps },
+  { provider },
+);
+const api = new ApiLoadBalancer(
+  "api",
+  {
+    config,
+    vpcId: network.vpcId,
+    publicSubnetIds: network.publicSubnetIdList,
+    privateSubnetIds: network.privateSubnetIdList,
+    securityGroupId: security.apiLoadBalancerSecurityGroupId,
+  },
+  { provider },
+);
+const iam = new NodeIam("iam", { config, vpcId: network.vpcId }, { provider });
+const pki = new ClusterPki("pki", { config, apiEndpointHost: api.endpointHost });
+
+const controlPlane = new ControlPlane(
+  "control-plane",
+  {
+    config,
+    plan,
+    pki,
+    apiEndpointHost: api.endpointHost,
+    privateSubnetIds: network.privateSubnetIds,
+    securityGroupIds: [security.masterSecurityGroupId],
+    instanceProfileName: iam.master.instanceProfileName,
+    apiTargetGroupArn: api.targetGroupArn,
+  },
+  { provider },
+);
+
+const workerGroups = config.workerGroups.map(
+  (group) =>
+    new NodeGroup(
+      group.name,
+      {
+        config,
+        plan,
+        groupName: group.name,
+        pki,
+        apiEndpointHost: api.endpointHost,
+        privateSubnetIds: network.privateSubnetIds,
+        securityGroupIds: [security.nodeSecurityGroupId],
+        instanceProfileName: iam.worker.instanceProfileName,
+      },
+      { provider },
+    ),
+);
+
+const apiReadiness = new ApiReadiness("api-readiness", {
+  apiEndpointHost: api.endpointHost,
+  clusterCaCertPem: pki.clusterCaCertPem,
+  kubeconfig: pki.adminKubeconfig,
+  timeoutMinutes: config.apiReadinessTimeoutMinutes,
+  after: [controlPlane],
+});
+
+const calico = new Calico("calico", {
+  config,
+  plan,
+  kubeconfig: apiReadiness.kubeconfig,
+  apiReadiness,
+});
+
+export const vpcId = network.vpcId;
+export const vpcCidr = network.vpcCidr;
+export const publicSubnetIds = network.publicSubnetIds;
+export const privateSubnetIds = network.privateSubnetIds;
+export const natGatewayIds = network.natGatewayIds;
+export const natPublicIps = network.natPublicIps;
+export const apiEndpoint = api.controlPlaneEndpoint;
+export const masterAutoScalingGroups = controlPlane.autoScalingGroupNames;
+export const workerAutoScalingGroups = Object.fromEntries(
+  config.workerGroups.map((group, index) => [group.name, workerGroups[index].autoScalingGroupName]),
+);
+/** Admin credentials: a secret, shown only with `pulumi stack output kubeconfig --show-secrets`. */
+export const kubeconfig = pulumi.secret(apiReadiness.kubeconfig);
+export const calicoPoolCidr = calico.poolCidr;
+export const calicoBlockSize = calico.blockSize;
+export const calicoEncapsulation = calico.encapsulation;
+export const calicoChartVersion = calico.chartVersion;
