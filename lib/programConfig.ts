@@ -57,4 +57,3 @@ export function planDeployableAddresses(config: ClusterConfig): AddressPlan {
   }
   return plan;
 }
-

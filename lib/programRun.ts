@@ -47,7 +47,8 @@ export async function runProgramUnderMocks(options: ProgramRunOptions): Promise<
     state: options.state,
   });
   try {
-    // The program declares its resources when it is loaded, as under the CLI.
+    // The program declares its resources when it is loaded; the CLI loads it with require too.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(path.join(__dirname, "..", "index"));
     return { ok: true, resources: await engine.settle() };
   } catch (error) {
