@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { parseCidr } from "../policy/rules/cidr";
 import { defaultMaxPods } from "../policy/rules/sizing";
+import { minimumKubernetesMinor } from "./kubeadmConfig";
 
 /** An IPv4 CIDR, valid and strictly masked; the reason comes from the shared rule. */
 const ipv4Cidr = z.string().superRefine((value, ctx) => {
@@ -126,6 +127,9 @@ export const clusterConfigSchema = z.strictObject({
   kubernetesVersion: z
     .string()
     .regex(/^1\.\d+\.\d+$/, "must be a Kubernetes version such as 1.34.2")
+    .refine((version) => Number(version.split(".")[1]) >= minimumKubernetesMinor, {
+      message: `needs 1.${minimumKubernetesMinor} or later (kubeadm's v1beta4 config)`,
+    })
     .default("1.34.2"),
   /** AMI id, or an SSM parameter as `resolve:ssm:/path` so a preview needs no lookup. */
   nodeImage: z

@@ -220,3 +220,15 @@ describe("cross-key config checks", () => {
     );
   });
 });
+
+describe("kubernetesVersion", () => {
+  it("refuses a version kubeadm's v1beta4 config cannot describe", () => {
+    const [problem, ...rest] = problemsFor({ ...validClusterInput(), kubernetesVersion: "1.30.4" });
+    assert.equal(rest.length, 0);
+    assert.equal(
+      `${problem.key} ${problem.message}`,
+      `calico-cluster:kubernetesVersion = "1.30.4" needs 1.31 or later (kubeadm's v1beta4 config)`,
+    );
+    assert.deepEqual(problemsFor({ ...validClusterInput(), kubernetesVersion: "1.31.0" }), []);
+  });
+});
