@@ -16,14 +16,22 @@ export interface StackPlanResult {
   readonly plan: AddressPlan | null;
 }
 
+/**
+ * @param outcome config problems alone (the config is invalid), or a plan with any
+ *   problems that stop its deployment beyond its findings
+ */
 export function stackPlanResult(
   stack: string,
-  outcome: { problems: readonly ConfigProblem[] } | { plan: AddressPlan },
+  outcome:
+    | { problems: readonly ConfigProblem[]; plan?: undefined }
+    | { plan: AddressPlan; problems?: readonly ConfigProblem[] },
 ): StackPlanResult {
-  if ("problems" in outcome) {
-    return { stack, ok: false, configProblems: outcome.problems, plan: null };
+  const problems = outcome.problems ?? [];
+  if (outcome.plan === undefined) {
+    return { stack, ok: false, configProblems: problems, plan: null };
   }
-  return { stack, ok: !hasErrors(outcome.plan.findings), configProblems: [], plan: outcome.plan };
+  const ok = problems.length === 0 && !hasErrors(outcome.plan.findings);
+  return { stack, ok, configProblems: problems, plan: outcome.plan };
 }
 
 const number = (value: number) => value.toLocaleString("en-US");
@@ -104,5 +112,12 @@ export function formatResult(result: StackPlanResult): string {
     );
     return [header, "Invalid config:", ...problems].join("\n");
   }
-  return [header, formatPlan(result.plan)].join("\n");
+  const problems = result.configProblems.map(
+    (problem) => `  ERROR ${problem.key}: ${problem.message}`,
+  );
+  return [
+    header,
+    formatPlan(result.plan),
+    ...(problems.length > 0 ? ["Cannot deploy:", ...problems] : []),
+  ].join("\n");
 }

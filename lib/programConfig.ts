@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type AddressPlan, planAddresses } from "./addressPlan";
 import { type ClusterConfig, formatProblems, parseClusterConfig } from "./config";
+import { deploymentProblems } from "./deployability";
 import { formatFinding } from "./planReport";
 import { splitStackConfig } from "./stackFiles";
 
@@ -50,6 +51,12 @@ export function planDeployableAddresses(config: ClusterConfig): AddressPlan {
       `the address plan of ${config.stack} cannot work (see \`npm run plan -- --stack ${config.stack}\`):\n${errors
         .flatMap(formatFinding)
         .join("\n")}`,
+    );
+  }
+  const problems = deploymentProblems(config, plan);
+  if (problems.length > 0) {
+    throw new pulumi.RunError(
+      `${config.stack} cannot be deployed:\n${formatProblems(config.stack, problems)}`,
     );
   }
   for (const warning of plan.findings) {

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { planAddresses } from "../lib/addressPlan";
+import { deploymentProblems } from "../lib/deployability";
 import { formatResult, type StackPlanResult, stackPlanResult } from "../lib/planReport";
 import { listStacks, loadStack, stackFilePath, stacksDirectory } from "../lib/stackFiles";
 import * as fs from "node:fs";
@@ -37,7 +38,8 @@ function parseCommandLine() {
 export function planStack(stack: string, directory: string): StackPlanResult {
   const loaded = loadStack(stack, directory);
   if (!loaded.ok) return stackPlanResult(stack, { problems: loaded.problems });
-  return stackPlanResult(stack, { plan: planAddresses(loaded.config) });
+  const plan = planAddresses(loaded.config);
+  return stackPlanResult(stack, { plan, problems: deploymentProblems(loaded.config, plan) });
 }
 
 function main(): void {

@@ -103,6 +103,15 @@ describe("npm run plan", () => {
       [/cidr-overlap/, /calico-cluster:reservedRanges\[0\]/, /"peer"/],
     ],
     [
+      "a pod MTU with no room for the IPIP header",
+      { calico: { hostMtu: 9001, mtu: 9001 } },
+      [
+        /Cannot deploy:/,
+        /calico-cluster:calico\.mtu, calico-cluster:calico\.hostMtu/,
+        /8981 or less/,
+      ],
+    ],
+    [
       "an invalid CIDR 10.0.0.1/16",
       { vpcCidr: "10.0.0.1/16" },
       [

@@ -1,0 +1,19 @@
+/**
+ * Problems that stop a deployment beyond the network findings: settings the
+ * Calico install cannot honour. `npm run plan` and the program both refuse them,
+ * so a plan that passes offline does not fail halfway through `pulumi up`. Pure.
+ */
+import type { AddressPlan } from "./addressPlan";
+import { calicoProblems } from "./calicoValues";
+import type { ClusterConfig, ConfigProblem } from "./config";
+
+export function deploymentProblems(config: ClusterConfig, plan: AddressPlan): ConfigProblem[] {
+  // Pod-pool errors are already among the plan's findings; report only the rest.
+  const findingCodes = new Set<string>(plan.findings.map((finding) => finding.code));
+  return calicoProblems(plan, config)
+    .filter((problem) => !findingCodes.has(problem.code))
+    .map((problem) => ({
+      key: problem.keys.join(", "),
+      message: `${problem.message}. ${problem.fix}`,
+    }));
+}
