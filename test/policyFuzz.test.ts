@@ -1,0 +1,138 @@
+/**
+ * Resource sets nobody wrote a test for: every policy, fed program-shaped stacks
+ * whose properties are replaced at random paths with arbitrary JSON (wrong types,
+ * nulls, unknowns, huge numbers, junk strings), must report or stay silent, never
+ * throw. A thrown validator would turn the whole preview into an engine error.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import type { AnalyzerResourceInput } from "../lib/analyzerClient";
+import { unknownSentinel } from "../lib/analyzerClient";
+import { policies } from "../policy/policies";
+import { asPolicyResources, type Mode, programResources, types } from "./support/policyResources";
+import { exampleStacks, loadExample } from "./support/stacks";
+
+type Json = unknown;
+
+const junk: fc.Arbitrary<Json> = fc.oneof(
+  fc.jsonValue({ maxDepth: 3 }),
+  fc.constant(unknownSentinel),
+  fc.constantFrom("10.0.0.0/8", "0.0.0.0/0", "::/0", "300.1.1.1/8", "", "all()", "None", "-1"),
+  fc.constantFrom(1e308, -1, 0, 2 ** 53, Number.MAX_SAFE_INTEGER),
+);
+
+/** Replaces the value at a random path inside `value` (or the value itself). */
+function corrupt(value: Json, path: readonly number[], replacement: Json): Json {
+  if (path.length === 0 || value === null || typeof value !== "object") return replacement;
+  const entries = Array.isArray(value)
+    ? value.map((v, i) => [String(i), v] as const)
+    : Object.entries(value);
+  if (entries.length === 0) return replacement;
+  const [key, child] = entries[path[0] % entries.length];
+  const copy: Record<string, Json> | Json[] = Array.isArray(value) ? [...value] : { ...value };
+  (copy as Record<string, Json>)[key] = corrupt(child, path.slice(1), replacement);
+  return copy;
+}
+
+const base: Record<Mode, AnalyzerResourceInput[]> = {
+  preview: programResources(loadExample(exampleStacks[0]).plan, "preview"),
+  update: programResources(loadExample(exampleStacks[0]).plan, "update"),
+};
+
+async function runAll(resources: readonly AnalyzerResourceInput[], config: object): Promise<void> {
+  for (const policy of policies) {
+    await policy.validateStack(
+      {
+        resources: asPolicyResources(resources),
+        getConfig: <T extends object>() => config as T,
+        stackTags: new Map(),
+        notApplicable: () => {
+          throw new Error("notApplicable");
+        },
+      },
+      (message) => assert.equal(typeof message, "string"),
+    );
+  }
+}
+
+describe("policies never throw on unexpected resource shapes", () => {
+  it("survives random corruption of program-shaped stacks", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom<Mode>("preview", "update"),
+        fc.array(
+          fc.record({
+            target: fc.nat(),
+            path: fc.array(fc.nat(), { maxLength: 6 }),
+            replacement: junk,
+          }),
+          { minLength: 1, maxLength: 5 },
+        ),
+        async (mode, corruptions) => {
+          const resources = base[mode].map((resource) => ({ ...resource }));
+          for (const { target, path, replacement } of corruptions) {
+            const index = target % resources.length;
+            resources[index] = {
+              ...resources[index],
+              properties: corrupt(resources[index].properties, path, replacement) as Record<
+                string,
+                unknown
+              >,
+            };
+          }
+          await runAll(resources, {});
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("survives arbitrary properties on every type it reads, and junk pack config", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            type: fc.constantFrom(
+              ...Object.values(types),
+              "kubernetes:helm.sh/v4:Chart",
+              "kubernetes:operator.tigera.io/v1:Installation",
+              "kubernetes:projectcalico.org/v3:IPPool",
+              "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation",
+              "aws:ec2/securityGroupRule:SecurityGroupRule",
+            ),
+            properties: fc.dictionary(
+              fc.constantFrom(
+                "cidrBlock",
+                "vpcId",
+                "values",
+                "spec",
+                "chart",
+                "maxSize",
+                "tags",
+                "vpcZoneIdentifiers",
+                "ingress",
+                "securityGroupId",
+                "name",
+                "id",
+              ),
+              junk,
+            ),
+          }),
+          { maxLength: 12 },
+        ),
+        fc.dictionary(fc.constantFrom("reservedRanges", "serviceCidr", "defaultMaxPods"), junk),
+        async (specs, config) => {
+          const resources = specs.map((spec, index) => ({
+            type: spec.type,
+            name: `r${index}`,
+            urn: `urn:pulumi:s::p::${spec.type}::r${index}`,
+            properties: spec.properties,
+          }));
+          await runAll(resources, config);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
