@@ -4,6 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
+import { planAddresses } from "../lib/addressPlan";
 import { parseClusterConfig } from "../lib/config";
 import { exampleStacks } from "./support/stacks";
 import { loadStack } from "../lib/stackFiles";
@@ -230,5 +232,41 @@ describe("kubernetesVersion", () => {
       `calico-cluster:kubernetesVersion = "1.30.4" needs 1.31 or later (kubeadm's v1beta4 config)`,
     );
     assert.deepEqual(problemsFor({ ...validClusterInput(), kubernetesVersion: "1.31.0" }), []);
+  });
+});
+
+describe("arbitrary stack configs", () => {
+  const keys = [
+    ...Object.keys(validClusterInput()),
+    "serviceCidr",
+    "natGateways",
+    "apiEndpoint",
+    "masters",
+    "calico",
+    "kubernetesVersion",
+    "nodeImage",
+    "typo",
+  ];
+  it("never throw: every problem names a key of the stack file, and valid ones plan", () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.constantFrom(...keys), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 }),
+        fc.oneof(fc.constant("eu-west-1"), fc.jsonValue({ maxDepth: 1 })),
+        (changes, region) => {
+          const result = parseClusterConfig("fuzz", region, { ...validClusterInput(), ...changes });
+          if (result.ok) {
+            const plan = planAddresses(result.config);
+            assert.ok(Array.isArray(plan.findings));
+            return;
+          }
+          assert.ok(result.problems.length > 0);
+          for (const problem of result.problems) {
+            assert.match(problem.key, /^(aws:region|calico-cluster:[A-Za-z])/);
+            assert.doesNotMatch(problem.message, /\n/);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
