@@ -112,9 +112,9 @@ export function checkRoutingDomains(
       findings.push({
         code: "unknown-routing-domain",
         severity: "error",
-        message: `${config.stack}: ${projectName}:routingDomain = "${config.routingDomain}" is not declared in stacks/${routingDomainsFileName} (declared: ${Object.keys(domains).join(", ") || "none"})`,
+        message: `${config.stack}: ${projectName}:routingDomain = "${config.routingDomain}" is not declared in ${routingDomainsFileName} (declared: ${Object.keys(domains).join(", ") || "none"})`,
         subjects: [`${config.stack}: ${projectName}:routingDomain`],
-        fix: `Declare the domain in stacks/${routingDomainsFileName} or correct the name.`,
+        fix: `Declare the domain in ${routingDomainsFileName} (beside the stack files) or correct the name.`,
       });
       continue;
     }
