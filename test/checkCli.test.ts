@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { parse as parseYaml, stringify } from "yaml";
 import { projectName } from "../lib/config";
 import type { CheckReport } from "../lib/policyCheck";
@@ -17,6 +17,12 @@ import { packConfigFor } from "../lib/policyConfig";
 import { stackFilePath } from "../lib/stackFiles";
 import { packName } from "../policy/policies";
 import { exampleStacks, loadExample } from "./support/stacks";
+
+const temporaryDirectories: string[] = [];
+after(() => {
+  for (const directory of temporaryDirectories)
+    fs.rmSync(directory, { recursive: true, force: true });
+});
 
 const root = path.join(__dirname, "..");
 /** The pack as `pulumi preview` names it: name@v<version of policy/package.json>. */
@@ -57,6 +63,7 @@ function stacksDir(
   domains: Record<string, { routedPodNetworks: boolean }> | string = exampleDomains,
 ): string {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), "check-stacks-"));
+  temporaryDirectories.push(directory);
   for (const [name, body] of Object.entries(stacks)) {
     fs.writeFileSync(path.join(directory, `Pulumi.${name}.yaml`), body);
   }
@@ -68,7 +75,9 @@ function stacksDir(
 }
 
 function writeJson(value: unknown): string {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "check-config-")), "org.json");
+  const configDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "check-config-"));
+  temporaryDirectories.push(configDirectory);
+  const file = path.join(configDirectory, "org.json");
   fs.writeFileSync(file, JSON.stringify(value));
   return file;
 }

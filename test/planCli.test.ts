@@ -7,10 +7,16 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { stringify } from "yaml";
 import { exampleStacks } from "./support/stacks";
 import { validClusterInput } from "./support/configs";
+
+const temporaryDirectories: string[] = [];
+after(() => {
+  for (const directory of temporaryDirectories)
+    fs.rmSync(directory, { recursive: true, force: true });
+});
 
 const root = path.join(__dirname, "..");
 
@@ -25,6 +31,7 @@ function runPlan(...args: string[]) {
 
 function stacksDirWith(stacks: Record<string, Record<string, unknown> | string>): string {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), "plan-stacks-"));
+  temporaryDirectories.push(directory);
   for (const [name, cluster] of Object.entries(stacks)) {
     const body =
       typeof cluster === "string"
