@@ -8,6 +8,7 @@
  */
 import { type PolicyResource, unknownCheckingProxy } from "@pulumi/policy";
 import type { AddressPlan } from "../../lib/addressPlan";
+import { tigeraOperatorValues } from "../../lib/calicoValues";
 import { type AnalyzerResourceInput, unknownSentinel } from "../../lib/analyzerClient";
 import { maxPodsTag } from "../../policy/extract/aws";
 
@@ -70,29 +71,13 @@ export class StackBuilder {
   }
 }
 
-export function tigeraValues(plan: AddressPlan, pool: Props = {}): Props {
-  return {
-    installation: {
-      kubernetesProvider: "",
-      cni: { type: "Calico", ipam: { type: "Calico" } },
-      calicoNetwork: {
-        bgp: "Enabled",
-        mtu: 8981,
-        ipPools: [
-          {
-            cidr: plan.podPool.cidr,
-            blockSize: plan.podPool.blockSize,
-            encapsulation: plan.podPool.encapsulation,
-            natOutgoing: "Enabled",
-            nodeSelector: "all()",
-            ...pool,
-          },
-        ],
-      },
-      serviceCIDRs: [plan.serviceCidr],
-    },
-    defaultFelixConfiguration: { enabled: true, awsSrcDstCheck: "Disable" },
-  };
+/**
+ * The tigera-operator values the program declares for `plan`, from the program's
+ * own builder so the fixture cannot drift from it (default Calico settings).
+ */
+export function tigeraValues(plan: AddressPlan): Props {
+  const calico = { version: "v3.32.1", hostMtu: 9001, mtu: 9001 - 20 };
+  return { ...tigeraOperatorValues(plan, { serviceCidr: plan.serviceCidr, calico }) };
 }
 
 /** Groups of the plan and the security group their nodes carry. */
