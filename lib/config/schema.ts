@@ -8,6 +8,7 @@ import { z } from "zod";
 import { parseCidr } from "../../policy/rules/cidr";
 import { defaultMaxPods } from "../../policy/rules/sizing";
 import { kubernetesVersionProblem } from "./kubernetesVersion";
+import { defaultFullMeshMaxNodes } from "../../policy/rules/wellKnown";
 
 /** An IPv4 CIDR, valid and strictly masked; the reason comes from the shared rule. */
 const ipv4Cidr = z.string().superRefine((value, ctx) => {
@@ -97,7 +98,37 @@ export const calicoSchema = z.strictObject({
   hostMtu: z.number().int().min(1280).max(9001).default(9001),
   /** Pod MTU; default hostMtu - 20 (the IPIP header). */
   mtu: z.number().int().min(1000).max(9001).optional(),
+  /**
+   * The most nodes (masters included) the node groups may reach while Calico runs
+   * BGP's node-to-node full mesh; default 100 (Calico's recommended mesh limit).
+   * Above it the cluster turns BGP off and lets Felix program the routes
+   * (`clusterRoutingMode: Felix`); see README "Routing past the mesh".
+   */
+  fullMeshMaxNodes: z.number().int().min(1).max(10000).default(defaultFullMeshMaxNodes),
+  /** Run the Calico API server (projectcalico.org/v3 through kubectl); default false. */
+  apiServer: z.boolean().default(false),
+  /** Run Goldmane, Calico's flow-log aggregator; default false. */
+  goldmane: z.boolean().default(false),
+  /** Run Whisker, Calico's flow-log UI (needs goldmane); default false. */
+  whisker: z.boolean().default(false),
+  /**
+   * Step 1 of moving a stack deployed with the `calico-crds` Helm release to the
+   * server-side-applied CRDs: `retain` keeps that release in the program, frozen and
+   * marked retainOnDelete, so removing it later leaves the CRDs. Default: unset (no
+   * such release). See README "Moving the Calico CRDs off Helm".
+   */
+  legacyCrdRelease: z.literal("retain").optional(),
 });
+
+/** Defaults of `calico`, written out: a zod default on an object is not parsed. */
+export const calicoDefaults = {
+  version: "v3.32.1",
+  hostMtu: 9001,
+  fullMeshMaxNodes: defaultFullMeshMaxNodes,
+  apiServer: false,
+  goldmane: false,
+  whisker: false,
+} as const;
 
 export const reservedRangeSchema = z.strictObject({
   /** What the range is (peered VPC, on-premises, VPN); shown in findings. */
@@ -148,7 +179,7 @@ export const clusterConfigSchema = z.strictObject({
     .optional(),
   /** Minutes `pulumi up` waits for the API's /readyz through the load balancer; default 20. */
   apiReadinessTimeoutMinutes: z.number().int().min(1).max(120).optional(),
-  calico: calicoSchema.default({ version: "v3.32.1", hostMtu: 9001 }),
+  calico: calicoSchema.default(calicoDefaults),
   /** Stacks sharing a routing domain must not collide (`npm run check -- --all`). */
   routingDomain: dnsLabel(40).optional(),
 });

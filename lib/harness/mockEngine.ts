@@ -27,6 +27,11 @@ export interface RecordedResource {
   readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
   /** Resource options the engine acts on. */
   readonly protect: boolean;
+  readonly retainOnDelete: boolean;
+  /** How many transforms the resource registered (they run on it and its children). */
+  readonly transforms: number;
+  /** A component whose children its provider registers (a multi-language component). */
+  readonly remote: boolean;
   readonly ignoreChanges: readonly string[];
   readonly replaceOnChanges: readonly string[];
 }
@@ -59,6 +64,9 @@ interface WireRequest {
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
   getDependenciesList(): string[];
   getProtect(): boolean;
+  getRetainondelete(): boolean;
+  getTransformsList(): unknown[];
+  getRemote(): boolean;
   getIgnorechangesList(): string[];
   getReplaceonchangesList(): string[];
   getPropertydependenciesMap(): {
@@ -104,6 +112,9 @@ class RecordingMonitor extends MockMonitor {
       dependencies: request.getDependenciesList(),
       propertyDependencies,
       protect: request.getProtect(),
+      retainOnDelete: request.getRetainondelete(),
+      transforms: request.getTransformsList().length,
+      remote: request.getRemote(),
       ignoreChanges: request.getIgnorechangesList(),
       replaceOnChanges: request.getReplaceonchangesList(),
     });
