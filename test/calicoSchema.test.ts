@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { describe, it } from "node:test";
 import { tigeraOperatorValues } from "../lib/calicoValues";
 import { planAddresses } from "../lib/plan/addressPlan";
@@ -13,7 +14,7 @@ import { type SchemaNode, schemaErrors } from "./support/crdSchema";
 import { exampleStacks, loadExample } from "./support/stacks";
 
 const data = JSON.parse(
-  readFileSync(new URL("./data/calico/installation-v1-spec.v3.32.1.json", import.meta.url), "utf8"),
+  readFileSync(path.join(__dirname, "data/calico/installation-v1-spec.v3.32.1.json"), "utf8"),
 ) as { source: { tag: string; path: string }; crd: string; schema: SchemaNode };
 
 /** The chart renders every `installation` key but `enabled` as the Installation spec. */

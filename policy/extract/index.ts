@@ -6,6 +6,7 @@ import type { NetworkFacts, NodeGroupFact, RangeFact, ReservedRangeFact } from "
 import { defaultMaxPods } from "../rules/sizing";
 import { extractNodeGroups, extractSubnets, extractVpcRanges } from "./aws";
 import { extractCalico } from "./calico";
+import { extractCalicoRouting } from "./calicoRouting";
 import { ResourceGraph, type StackResource } from "./resources";
 import { extractSecurityGroups } from "./securityGroups";
 
@@ -72,5 +73,6 @@ export function extractFacts(
     reservedRanges,
     nodeGroups,
     securityGroups: extractSecurityGroups(graph),
+    calicoRouting: extractCalicoRouting(graph),
   };
 }
