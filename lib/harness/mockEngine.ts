@@ -82,7 +82,11 @@ function mockUrn(parent: string, type: string, name: string): string {
 
 /** The SDK's feature flags live in its (internal) store; the engine normally sets them. */
 const runtimeState = state as typeof state & {
-  getStore(): { supportsSecrets: boolean; supportsResourceReferences: boolean };
+  getStore(): {
+    supportsSecrets: boolean;
+    supportsResourceReferences: boolean;
+    supportsTransforms: boolean;
+  };
 };
 
 /** `waitForRPCs` drains the SDK's RPC queue; it is exported but marked internal. */
@@ -163,6 +167,9 @@ export function installMockEngine(options: MockEngineOptions): {
   const store = runtimeState.getStore();
   store.supportsSecrets = true;
   store.supportsResourceReferences = true;
+  // Transforms travel as callbacks the engine invokes on a component's children;
+  // the mock records them on the resource that registers them.
+  store.supportsTransforms = true;
   return {
     resources: monitor.recorded,
     settle: async () => {
