@@ -2,7 +2,7 @@
  * The Installation the tigera-operator chart renders from our values must pass
  * Calico's own CRD schema: test/data/calico/installation-v1-spec.v3.32.1.json is
  * the v1 `spec` schema of charts/crd.projectcalico.org.v1 at v3.32.1 (source
- * recorded in the file; scripts/calico-installation-schema.mjs regenerates it).
+ * recorded in the file; scripts/calico-installation-schema.ts regenerates it).
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -21,9 +21,8 @@ const data = JSON.parse(
 function installationSpec(
   values: ReturnType<typeof tigeraOperatorValues>,
 ): Record<string, unknown> {
-  const { enabled: _enabled, ...spec } = values.installation as typeof values.installation & {
-    enabled?: boolean;
-  };
+  const spec: Record<string, unknown> = { ...values.installation };
+  delete spec.enabled;
   return spec;
 }
 
