@@ -109,7 +109,9 @@ for (const preview of [true, false]) {
         const { config, plan } = loadExample(stack);
 
         it("applies the CRD chart server-side, protected and retained, then the operator chart", async () => {
-          const { resources } = await declare(preview, stack, config, plan);
+          // A stack deployed fresh: no legacy release to keep.
+          const fresh = { ...config, calico: { ...config.calico, legacyCrdRelease: undefined } };
+          const { resources } = await declare(preview, stack, fresh, plan);
           const chart = one(resources, chartType, "calico-crd-chart");
           const operator = one(resources, releaseType, "calico-operator");
           // Calico's published chart names and repository, not derivable from config.

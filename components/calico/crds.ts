@@ -1,6 +1,6 @@
 /**
  * Who owns the Calico CRDs. They come from the `crd.projectcalico.org.v1` chart
- * (32 CRDs, ~2.7 MB raw at v3.32.1), which must never be a Helm release: a release
+ * (32 CRDs, ~3 MB raw at v3.32.1), which must never be a Helm release: a release
  * stores the whole rendered chart, gzip'd, in one Secret capped at 1 MiB (~0.95 MB
  * at v3.32.1, ~1.17 MB on the v3.33 branch), and deleting or rolling back that
  * release deletes every CRD and with them every pool, IPAM block and the
