@@ -5,7 +5,7 @@
  * import: a policy pack that loads a provider SDK takes seconds to start.
  */
 import type { NodeGroupFact, SubnetFact, VpcRangeFact } from "../rules/facts";
-import type { Declared, RefMatcher, ResourceGraph } from "./resources";
+import type { Declared, RefKeys, ResourceGraph } from "./resources";
 import { type Value, asArray, asNumber, asString, at, known, unknown } from "./values";
 
 export const awsTypes = {
@@ -79,8 +79,7 @@ function maxPodsOf(group: Declared, defaultMaxPods: number): number | undefined 
   return unknownKey ? undefined : defaultMaxPods;
 }
 
-const idOrName: RefMatcher = (candidate, literal) =>
-  candidate.props.id === literal || candidate.props.name === literal;
+const idOrName: RefKeys = (candidate) => [candidate.props.id, candidate.props.name];
 
 /** The launch templates (or configuration) a group's nodes start from; `undefined` when unknown. */
 function launchSources(graph: ResourceGraph, group: Declared): Declared[] | undefined {
@@ -156,9 +155,29 @@ function securityGroupsOf(graph: ResourceGraph, source: Declared): string[] | un
   return groups.size > 0 ? [...groups] : undefined;
 }
 
+/** A group's subnets: exact, or (in a preview of a component's output) the component's subnets as candidates. */
+function subnetsOf(
+  graph: ResourceGraph,
+  group: Declared,
+): Pick<NodeGroupFact, "subnets" | "candidateSubnets"> {
+  const subnets = group.props.vpcZoneIdentifiers;
+  if (subnets === undefined) return { subnets: undefined };
+  const found = graph.resolveRefs(group, "vpcZoneIdentifiers", elementsOf(subnets), [
+    awsTypes.subnet,
+  ]);
+  if (found === undefined) return { subnets: undefined };
+  if (found.inferredFrom.length === 0) return { subnets: found.urns };
+  return {
+    subnets: undefined,
+    candidateSubnets: {
+      subnets: found.urns,
+      from: found.inferredFrom.map((urn) => `component ${graph.get(urn)?.name ?? urn}`),
+    },
+  };
+}
+
 export function extractNodeGroups(graph: ResourceGraph, defaultMaxPods: number): NodeGroupFact[] {
   return graph.ofType(awsTypes.autoScalingGroup).map((group) => {
-    const subnets = group.props.vpcZoneIdentifiers;
     const sources = launchSources(graph, group);
     const perSource = sources?.map((source) => securityGroupsOf(graph, source));
     const securityGroups =
@@ -170,10 +189,7 @@ export function extractNodeGroups(graph: ResourceGraph, defaultMaxPods: number):
       label: group.name,
       maxSize: known(asNumber(group.props.maxSize)),
       maxPods: maxPodsOf(group, defaultMaxPods),
-      subnets:
-        subnets === undefined
-          ? undefined
-          : graph.refs(group, "vpcZoneIdentifiers", elementsOf(subnets), [awsTypes.subnet]),
+      ...subnetsOf(graph, group),
       securityGroups,
     };
   });

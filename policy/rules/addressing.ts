@@ -3,7 +3,7 @@
  * their VPC and disjoint, and VPC, pod, service and reserved ranges disjoint.
  */
 import { type Cidr, contains, findOverlaps, parseCidr } from "./cidr";
-import type { NetworkFacts, Subject } from "./facts";
+import type { NetworkFacts, Subject, VpcRangeFact } from "./facts";
 import type { Finding } from "./findings";
 
 export type RangeKind = "VPC" | "subnet" | "pod pool" | "service range" | "reserved range";
@@ -50,14 +50,29 @@ export function parseRanges(facts: NetworkFacts): { ranges: ParsedRange[]; findi
   return { ranges, findings };
 }
 
+/** Ranges of each VPC (primary and secondary), keyed by the VPC's subject. */
+function rangesByVpc(ranges: readonly ParsedRange[]): Map<string, ParsedRange[]> {
+  const byVpc = new Map<string, ParsedRange[]>();
+  for (const range of ranges) {
+    if (range.kind !== "VPC" || range.vpc === undefined) continue;
+    let list = byVpc.get(range.vpc);
+    if (list === undefined) byVpc.set(range.vpc, (list = []));
+    list.push(range);
+  }
+  return byVpc;
+}
+
 /** Subnets whose VPC is known and has a known range that holds them. */
-function subnetsInsideTheirVpc(ranges: readonly ParsedRange[]): Set<ParsedRange> {
-  const vpcRanges = ranges.filter((range) => range.kind === "VPC");
+function subnetsInsideTheirVpc(
+  ranges: readonly ParsedRange[],
+  byVpc: ReadonlyMap<string, readonly ParsedRange[]> = rangesByVpc(ranges),
+): Set<ParsedRange> {
   return new Set(
     ranges.filter(
       (range) =>
         range.kind === "subnet" &&
-        vpcRanges.some((vpc) => vpc.vpc === range.vpc && contains(vpc.cidr, range.cidr)),
+        range.vpc !== undefined &&
+        (byVpc.get(range.vpc) ?? []).some((vpc) => contains(vpc.cidr, range.cidr)),
     ),
   );
 }
@@ -66,14 +81,21 @@ export function checkSubnetsInsideVpc(
   facts: NetworkFacts,
   ranges: readonly ParsedRange[],
 ): Finding[] {
-  const inside = subnetsInsideTheirVpc(ranges);
+  const byVpc = rangesByVpc(ranges);
+  const inside = subnetsInsideTheirVpc(ranges, byVpc);
+  const factsByVpc = new Map<string, VpcRangeFact[]>();
+  for (const fact of facts.vpcRanges) {
+    let list = factsByVpc.get(fact.vpc);
+    if (list === undefined) factsByVpc.set(fact.vpc, (list = []));
+    list.push(fact);
+  }
   const findings: Finding[] = [];
   for (const subnet of ranges) {
     if (subnet.kind !== "subnet" || subnet.vpc === undefined || inside.has(subnet)) continue;
-    const vpcFacts = facts.vpcRanges.filter((fact) => fact.vpc === subnet.vpc);
+    const vpcFacts = factsByVpc.get(subnet.vpc) ?? [];
     // An unknown VPC range (a preview of a new association) might still hold it.
     if (vpcFacts.length === 0 || vpcFacts.some((fact) => fact.cidr === undefined)) continue;
-    const vpcRanges = ranges.filter((range) => range.kind === "VPC" && range.vpc === subnet.vpc);
+    const vpcRanges = byVpc.get(subnet.vpc) ?? [];
     if (vpcRanges.length !== vpcFacts.length) continue; // an invalid VPC CIDR is reported already
     findings.push({
       code: "subnet-outside-vpc",

@@ -60,6 +60,15 @@ export interface NodeGroupFact extends Subject {
   /** Subjects of the subnets the group launches into; `undefined` when unknown. */
   readonly subnets: readonly string[] | undefined;
   /**
+   * When `subnets` is unknown but the value came from component resources (an
+   * awsx VPC's subnet ids in a preview): the components' subnets, some of which
+   * the group uses, and the components' labels. Default none.
+   */
+  readonly candidateSubnets?: {
+    readonly subnets: readonly string[];
+    readonly from: readonly string[];
+  };
+  /**
    * Subjects of the security groups on the group's nodes; `undefined` (the
    * default) when unknown, e.g. a launch template from another stack.
    */
