@@ -238,18 +238,60 @@ describe("Calico pools", () => {
       facts(
         single(calicoTypes.helmRelease, { chart: "tigera-operator", values: { installation } }),
       );
+    // tigera/operator pkg/controller/ippool/defaults.go: IPv6 pools default to no
+    // encapsulation and /122; IPv4 pools to IPIP under Calico CNI, whatever `bgp` says.
     const [pool] = release({ calicoNetwork: { ipPools: [{ cidr: "fd00::/48" }] } }).podPools;
-    assert.deepEqual([pool.blockSize, pool.encapsulation], [122, "IPIP"]);
-    const [vxlan] = release({
+    assert.deepEqual([pool.blockSize, pool.encapsulation], [122, "None"]);
+    const [bgpOff] = release({
       calicoNetwork: { bgp: "Disabled", ipPools: [{ cidr: "100.64.0.0/16" }] },
     }).podPools;
-    assert.deepEqual([vxlan.blockSize, vxlan.encapsulation], [26, "VXLAN"]);
-    const [fallback] = release({}).podPools;
-    assert.deepEqual(
-      [fallback.cidr, fallback.blockSize, fallback.encapsulation],
-      [undefined, 26, "IPIP"],
-    );
+    assert.deepEqual([bgpOff.blockSize, bgpOff.encapsulation], [26, "IPIP"]);
     assert.deepEqual(release({ enabled: false }).podPools, []);
+    // Another CNI (the VPC CNI on EKS) leaves Calico's pools unused.
+    assert.deepEqual(
+      release({
+        cni: { type: "AmazonVPC" },
+        calicoNetwork: { ipPools: [{ cidr: "100.64.0.0/16" }] },
+      }).podPools,
+      [],
+    );
+  });
+
+  it("adds the operator's default pool only where it knows the CNI is Calico", () => {
+    const stack = (installation: Props, extra: (b: StackBuilder) => void = () => undefined) => {
+      const b = new StackBuilder("update");
+      extra(b);
+      b.add(calicoTypes.helmRelease, "calico", () => ({
+        chart: "tigera-operator",
+        values: { installation },
+      }));
+      return facts(b.resources).podPools.map((p) => [p.cidr, p.blockSize, p.encapsulation]);
+    };
+    const nodes = (userData?: string) => (b: StackBuilder) => {
+      b.add(awsTypes.launchTemplate, "nodes", () => (userData ? { userData } : {}));
+      b.add(awsTypes.autoScalingGroup, "nodes", (ref) => ({
+        maxSize: 3,
+        launchTemplate: { id: ref("launchTemplate", "nodes") },
+        tags: [{ key: "kubernetes.io/cluster/demo", value: "owned" }],
+      }));
+    };
+    // Where the cluster runs is not in the stack: the operator detects it, the pack cannot.
+    assert.deepEqual(stack({}), []);
+    // Self-managed nodes: kubeadm's podSubnet from their user data (base64 in a launch template), else 192.168.0.0/16.
+    const kubeadm = Buffer.from(
+      "#cloud-config\nwrite_files:\n- content: |\n    networking:\n      podSubnet: 100.96.0.0/16\nruncmd: [kubeadm init]\n",
+    ).toString("base64");
+    assert.deepEqual(stack({}, nodes(kubeadm)), [["100.96.0.0/16", 26, "IPIP"]]);
+    assert.deepEqual(
+      stack({}, nodes("#!/bin/sh\nkubeadm init --pod-network-cidr=10.244.0.0/16\n")),
+      [["10.244.0.0/16", 26, "IPIP"]],
+    );
+    assert.deepEqual(stack({}, nodes()), [["192.168.0.0/16", 26, "IPIP"]]);
+    assert.deepEqual(stack({ calicoNetwork: { ipPools: [] } }, nodes()), []);
+    // EKS: the VPC CNI by default; with Calico CNI, the operator's EKS pool.
+    const eks = (b: StackBuilder) => b.add("aws:eks/cluster:Cluster", "eks", () => ({}));
+    assert.deepEqual(stack({}, eks), []);
+    assert.deepEqual(stack({ cni: { type: "Calico" } }, eks), [["172.16.0.0/16", 26, "VXLAN"]]);
   });
 
   it("reads a v4 Chart's rendered Installation instead of its values", () => {
@@ -330,13 +372,16 @@ describe("Calico pools", () => {
       serviceCidr: "10.100.0.0/16",
       reservedRanges: [{ name: "on-premises", cidr: "10.0.0.0/8" }],
     };
-    const found = facts([], settings);
+    // A stack with Calico declares a self-managed cluster; one without has no service range.
+    const pool = single(calicoTypes.ipPool, { spec: { cidr: "100.64.0.0/16" } });
+    const found = facts(pool, settings);
     assert.deepEqual(
       found.serviceRanges.map((r) => [r.subject, r.cidr]),
       [[configSubjects.serviceCidr, "10.100.0.0/16"]],
     );
+    assert.deepEqual(facts([], settings).serviceRanges, []);
     assert.deepEqual(
-      found.reservedRanges.map((r) => [r.subject, r.name]),
+      facts([], settings).reservedRanges.map((r) => [r.subject, r.name]),
       [[configSubjects.reservedRange(0), "on-premises"]],
     );
   });

@@ -64,6 +64,22 @@ export function extractSubnets(graph: ResourceGraph): SubnetFact[] {
   }));
 }
 
+/**
+ * Whether a group's tags mark its nodes as Kubernetes nodes: the cloud provider's
+ * `kubernetes.io/cluster/<name>` or cluster-autoscaler's `k8s.io/cluster-autoscaler/...`.
+ */
+export function isKubernetesNodeGroup(group: Declared): boolean {
+  const tags = asArray(group.props.tags);
+  if (tags === unknown || tags === undefined) return false;
+  return tags.some((tag) => {
+    const key = asString(at(tag, "key"));
+    return (
+      typeof key === "string" &&
+      (key.startsWith("kubernetes.io/cluster/") || key.startsWith("k8s.io/cluster-autoscaler/"))
+    );
+  });
+}
+
 /** maxPods from the node-template tag; the default when no tag says otherwise. */
 function maxPodsOf(group: Declared, defaultMaxPods: number): number | undefined {
   const tags = asArray(group.props.tags);

@@ -14,6 +14,8 @@ export interface ParsedRange {
   readonly cidr: Cidr;
   /** For subnets and VPC ranges: the owning VPC's subject. */
   readonly vpc?: string;
+  /** For a service range of one cluster: its VPC (see RangeFact.scope). */
+  readonly scope?: { readonly vpc: string | undefined };
 }
 
 export function describeRange(range: ParsedRange): string {
@@ -27,11 +29,17 @@ export function describeRange(range: ParsedRange): string {
 export function parseRanges(facts: NetworkFacts): { ranges: ParsedRange[]; findings: Finding[] } {
   const ranges: ParsedRange[] = [];
   const findings: Finding[] = [];
-  const add = (kind: RangeKind, fact: Subject, text: string | undefined, vpc?: string) => {
+  const add = (
+    kind: RangeKind,
+    fact: Subject,
+    text: string | undefined,
+    vpc?: string,
+    scope?: ParsedRange["scope"],
+  ) => {
     if (text === undefined) return;
     const parsed = parseCidr(text);
     if (parsed.ok) {
-      ranges.push({ kind, fact, cidr: parsed.cidr, vpc });
+      ranges.push({ kind, fact, cidr: parsed.cidr, vpc, ...(scope ? { scope } : {}) });
       return;
     }
     findings.push({
@@ -45,7 +53,9 @@ export function parseRanges(facts: NetworkFacts): { ranges: ParsedRange[]; findi
   for (const fact of facts.vpcRanges) add("VPC", fact, fact.cidr, fact.vpc);
   for (const fact of facts.subnets) add("subnet", fact, fact.cidr, fact.vpc);
   for (const fact of facts.podPools) add("pod pool", fact, fact.cidr);
-  for (const fact of facts.serviceRanges) add("service range", fact, fact.cidr);
+  for (const fact of facts.serviceRanges) {
+    add("service range", fact, fact.cidr, undefined, fact.scope);
+  }
   for (const fact of facts.reservedRanges) add("reserved range", fact, fact.cidr);
   return { ranges, findings };
 }
@@ -124,6 +134,7 @@ export function checkOverlaps(ranges: readonly ParsedRange[]): Finding[] {
     const kinds = new Set([outer.kind, inner.kind]);
     if (kinds.has("subnet") && kinds.has("VPC")) continue;
     if (kinds.size === 1 && (kinds.has("reserved range") || kinds.has("service range"))) continue;
+    if (outOfScope(outer, inner) || outOfScope(inner, outer)) continue;
     if (kinds.size === 1 && kinds.has("subnet")) {
       if (outer.vpc !== undefined && inner.vpc !== undefined && outer.vpc !== inner.vpc) continue;
       findings.push({
@@ -145,6 +156,12 @@ export function checkOverlaps(ranges: readonly ParsedRange[]): Finding[] {
     });
   }
   return findings;
+}
+
+/** A cluster's service range against another VPC's range or subnet (or one of unknown VPC). */
+function outOfScope(range: ParsedRange, other: ParsedRange): boolean {
+  if (range.scope === undefined || (other.kind !== "VPC" && other.kind !== "subnet")) return false;
+  return range.scope.vpc === undefined || other.vpc !== range.scope.vpc;
 }
 
 function overlapFix(a: RangeKind, b: RangeKind): string {

@@ -45,6 +45,13 @@ export interface PodPoolFact extends Subject {
 
 export interface RangeFact extends Subject {
   readonly cidr: string | undefined;
+  /**
+   * For a service range that belongs to one cluster (an EKS cluster's): the
+   * subject of that cluster's VPC (`vpc` undefined when it cannot be related).
+   * Such a range is compared with its own VPC's ranges and subnets, pod pools and
+   * reserved ranges, never with other VPCs. Default: unscoped, compared with all.
+   */
+  readonly scope?: { readonly vpc: string | undefined };
 }
 
 export interface ReservedRangeFact extends RangeFact {
