@@ -10,7 +10,9 @@ import fc from "fast-check";
 import { type AnalyzerResourceInput, secretValue, unknownSentinel } from "../lib/analyzerClient";
 import { awsTypes, maxPodsTag } from "../policy/extract/aws";
 import { calicoTypes, isTigeraOperatorChart } from "../policy/extract/calico";
+import { eksDefaultServiceCidr } from "../policy/extract/eks";
 import { configSubjects, defaultSettings, extractFacts } from "../policy/extract/index";
+import { ResourceGraph } from "../policy/extract/resources";
 import { asNumber, at, toValue, unknown } from "../policy/extract/values";
 import { checkNetwork } from "../policy/rules/index";
 import { checkCalicoPorts } from "../policy/rules/nodeAccess";
@@ -527,6 +529,77 @@ describe("unknown or malformed values never throw", () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe("components and EKS", () => {
+  it("takes a component's children as inferred candidates, and its one VPC as certain", () => {
+    const b = new StackBuilder("preview", true);
+    const component = b.add("awsx:ec2:Vpc", "net", () => ({}));
+    const vpc = b.add(awsTypes.vpc, "net", () => ({ cidrBlock: "10.0.0.0/16" }), component);
+    for (const [name, cidr, az] of [
+      ["net-private-1", "10.0.0.0/18", "us-east-1a"],
+      ["net-private-2", "10.0.64.0/18", "us-east-1b"],
+    ]) {
+      b.add(
+        awsTypes.subnet,
+        name,
+        (ref) => ({ vpcId: ref("vpcId", vpc), cidrBlock: cidr, availabilityZone: az }),
+        component,
+      );
+    }
+    // The subnets' VPC comes from the component's output: still one VPC.
+    b.add(awsTypes.securityGroup, "sg", (ref) => ({ vpcId: ref("vpcId", component) }));
+    b.add(awsTypes.autoScalingGroup, "nodes", (ref) => ({
+      maxSize: 3,
+      vpcZoneIdentifiers: ref("vpcZoneIdentifiers", component),
+    }));
+    const graph = new ResourceGraph(asPolicyResources(b.resources));
+    const [sg] = graph.ofType(awsTypes.securityGroup);
+    assert.equal(graph.ref(sg, "vpcId", unknown, [awsTypes.vpc]), vpc);
+    const [group] = facts(b.resources).nodeGroups;
+    assert.equal(group.subnets, undefined);
+    assert.deepEqual(group.candidateSubnets?.from, ["component net"]);
+    assert.equal(group.candidateSubnets?.subnets.length, 2);
+  });
+
+  it("chooses EKS's default service range by the VPC's range", () => {
+    assert.equal(eksDefaultServiceCidr("10.0.0.0/16"), "172.20.0.0/16");
+    assert.equal(eksDefaultServiceCidr("10.255.0.0/16"), "172.20.0.0/16");
+    assert.equal(eksDefaultServiceCidr("172.31.0.0/16"), "10.100.0.0/16");
+    assert.equal(eksDefaultServiceCidr("192.168.0.0/16"), "10.100.0.0/16");
+    assert.equal(eksDefaultServiceCidr("not-a-cidr"), undefined);
+  });
+
+  it("compares an EKS service range with its own VPC and reserved ranges, not other VPCs", () => {
+    const stack = (serviceIpv4Cidr: string) => {
+      const b = new StackBuilder("update");
+      b.add(awsTypes.vpc, "blue", () => ({ cidrBlock: "10.0.0.0/16" }));
+      b.add(awsTypes.vpc, "green", () => ({ cidrBlock: "10.1.0.0/16" }));
+      b.add(awsTypes.subnet, "green-a", (ref) => ({
+        vpcId: ref("vpcId", "green"),
+        cidrBlock: "10.1.0.0/24",
+      }));
+      b.add("aws:eks/cluster:Cluster", "green-eks", (ref) => ({
+        vpcConfig: { subnetIds: [ref("vpcConfig", "green-a")] },
+        kubernetesNetworkConfig: { serviceIpv4Cidr },
+      }));
+      const settings = {
+        ...defaultSettings,
+        reservedRanges: [{ name: "dc", cidr: "10.200.0.0/16" }],
+      };
+      return checkNetwork(facts(b.resources, settings)).map((f) => [f.code, f.subjects[0]]);
+    };
+    const eks = urnOf("aws:eks/cluster:Cluster", "green-eks");
+    assert.deepEqual(stack("10.0.0.0/16"), []);
+    assert.deepEqual(stack("10.1.128.0/17"), [["cidr-overlap", urnOf(awsTypes.vpc, "green")]]);
+    const reserved = stack("10.200.0.0/16");
+    assert.equal(reserved.length, 1);
+    assert.equal(reserved[0][0], "cidr-overlap");
+    assert.ok(
+      [eks, configSubjects.reservedRange(0)].includes(reserved[0][1] ?? ""),
+      String(reserved),
     );
   });
 });
