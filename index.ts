@@ -16,7 +16,7 @@ import { NodeGroup } from "./components/nodeGroup";
 import { NodeIam } from "./components/nodeIam";
 import { SecurityGroups } from "./components/securityGroups";
 import { commonTags } from "./lib/naming";
-import { planDeployableAddresses, readClusterConfig } from "./lib/programConfig";
+import { planDeployableAddresses, readClusterConfig } from "./lib/config/runtimeConfig";
 
 const config = readClusterConfig();
 const plan = planDeployableAddresses(config);

@@ -6,7 +6,8 @@
  * engine sends it: ids after an update, unknowns plus property dependencies in a
  * preview. The stack is clean: the pack must report nothing on it.
  */
-import { type AnalyzerResourceInput, unknownSentinel } from "../lib/analyzerClient";
+import { type AnalyzerResourceInput, unknownSentinel } from "../lib/analyzer/client";
+import { maxPodsTagKey } from "../policy/rules/wellKnown";
 
 export type StackMode = "preview" | "update";
 
@@ -106,7 +107,7 @@ export function largeStack(size: number, mode: StackMode): AnalyzerResourceInput
         maxSize: 3,
         vpcZoneIdentifiers: subnets.slice(0, 3).map(id),
         launchTemplate: { id: id(template), version: "$Latest" },
-        tags: [{ key: "k8s.io/cluster-autoscaler/node-template/resources/pods", value: "110" }],
+        tags: [{ key: maxPodsTagKey, value: "110" }],
       },
       { vpcZoneIdentifiers: subnets.slice(0, 3), launchTemplate: [template] },
     );

@@ -9,7 +9,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type PolicyPackProcess, startPolicyPack } from "../lib/analyzerClient";
+import { type PolicyPackProcess, startPolicyPack } from "../lib/analyzer/client";
 import { type StackMode, largeStack } from "./largeStack";
 
 export interface ScalePoint {

@@ -9,7 +9,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { launchPolicyPack } from "../lib/analyzerClient";
+import { launchPolicyPack } from "../lib/analyzer/client";
 
 export interface PolicyStartupResult {
   /** Median milliseconds until our pack printed its port. */

@@ -13,9 +13,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import type { ClusterConfig } from "../lib/config";
+import type { ClusterConfig } from "../lib/config/clusterConfig";
 import { displayName } from "../lib/naming";
-import { apiServerPort } from "./securityGroups";
+import { apiServerPort } from "../lib/ports";
 
 /** Load balancer and target group names are at most 32 characters. */
 export const maxLoadBalancerNameLength = 32;

@@ -5,10 +5,12 @@
  * this component's outputs (or depend on it), so none starts against a
  * cluster that is still bootstrapping.
  */
+import { configProblem } from "../lib/config/problems";
+import { refuseArgs } from "./refusal";
 import * as pulumi from "@pulumi/pulumi";
-import { discoveryTokenCaCertHash } from "../lib/discoveryHash";
-import { apiServerUrl } from "../lib/kubeconfig";
-import { httpsReadyzProbe, waitForReadyz } from "../lib/readyz";
+import { discoveryTokenCaCertHash } from "../lib/api/discoveryHash";
+import { apiServerUrl } from "../lib/api/kubeconfig";
+import { httpsReadyzProbe, waitForReadyz } from "../lib/api/readyz";
 
 /** `calico-cluster:apiReadinessTimeoutMinutes` unless set; kubeadm plus package installs take ~5-10 minutes. */
 export const defaultReadinessTimeoutMinutes = 20;
@@ -108,14 +110,19 @@ export class ApiReadiness extends pulumi.ComponentResource {
     super("calico-cluster:api:ApiReadiness", name, {}, opts);
     const timeoutMinutes = args.timeoutMinutes ?? defaultReadinessTimeoutMinutes;
     const intervalSeconds = args.pollIntervalSeconds ?? defaultPollIntervalSeconds;
-    if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 1) {
-      throw new Error(
-        `calico-cluster:apiReadinessTimeoutMinutes = ${timeoutMinutes} must be a whole number of minutes, at least 1`,
-      );
-    }
-    if (!(intervalSeconds > 0)) {
-      throw new Error(`ApiReadiness: pollIntervalSeconds = ${intervalSeconds} must be positive`);
-    }
+    refuseArgs(`ApiReadiness ${name}`, [
+      ...(!Number.isInteger(timeoutMinutes) || timeoutMinutes < 1
+        ? [
+            configProblem(
+              "calico-cluster:apiReadinessTimeoutMinutes",
+              `= ${timeoutMinutes} must be a whole number of minutes, at least 1`,
+            ),
+          ]
+        : []),
+      ...(intervalSeconds > 0
+        ? []
+        : [configProblem("pollIntervalSeconds", `= ${intervalSeconds} must be positive`)]),
+    ]);
     const wait = new ReadyzWait(
       name,
       {

@@ -13,6 +13,7 @@
  * refuses in preview until someone has migrated the pods and unprotected it
  * (README, "Changing the pod pool").
  */
+import { refuse } from "./refusal";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -54,14 +55,14 @@ export interface CalicoArgs {
 }
 
 /**
- * The chart values for these args, or a clean `RunError` naming each bad key.
+ * The chart values for these args, or a refusal naming each bad key.
  * Runs before the component registers, so a refused plan declares nothing.
  */
-function valuesOrRefuse(args: CalicoArgs): TigeraOperatorValues {
+function valuesOrRefuse(name: string, args: CalicoArgs): TigeraOperatorValues {
   try {
     return tigeraOperatorValues(args.plan, args.config);
   } catch (error) {
-    if (error instanceof CalicoInputError) throw new pulumi.RunError(error.message);
+    if (error instanceof CalicoInputError) refuse(`Calico ${name}`, error.problems);
     throw error;
   }
 }
@@ -76,7 +77,7 @@ export class Calico extends pulumi.ComponentResource {
   readonly provider: k8s.Provider;
 
   constructor(name: string, args: CalicoArgs, opts?: pulumi.ComponentResourceOptions) {
-    const values = valuesOrRefuse(args);
+    const values = valuesOrRefuse(name, args);
     super("calico-cluster:calico:Calico", name, {}, opts);
 
     const [pool] = values.installation.calicoNetwork.ipPools;

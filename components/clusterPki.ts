@@ -9,10 +9,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import type { ControlPlaneSecrets, JoinSecrets } from "../lib/cloudInit";
-import type { ClusterConfig } from "../lib/config";
-import { bootstrapTokenPattern, discoveryTokenCaCertHash } from "../lib/discoveryHash";
-import { renderKubeconfig } from "../lib/kubeconfig";
+import type { ControlPlaneSecrets, JoinSecrets } from "../lib/nodes/cloudInit";
+import type { ClusterConfig } from "../lib/config/clusterConfig";
+import { bootstrapTokenPattern, discoveryTokenCaCertHash } from "../lib/api/discoveryHash";
+import { renderKubeconfig } from "../lib/api/kubeconfig";
 import { logicalName } from "../lib/naming";
 
 /** 10 years: a CA that expires takes the whole cluster with it. */

@@ -7,12 +7,16 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AddressPlan } from "../lib/addressPlan";
-import { renderMasterUserData } from "../lib/cloudInit";
-import type { ClusterConfig } from "../lib/config";
-import { kubeadmClusterSettings, kubernetesVersionProblem } from "../lib/kubeadmConfig";
+import type { AddressPlan } from "../lib/plan/addressPlan";
+import { renderMasterUserData } from "../lib/nodes/cloudInit";
+import type { ClusterConfig } from "../lib/config/clusterConfig";
+import { projectName } from "../lib/config/clusterConfig";
+import { kubernetesVersionKey, kubernetesVersionProblem } from "../lib/config/kubernetesVersion";
+import { configProblem } from "../lib/config/problems";
+import { kubeadmClusterSettings } from "../lib/nodes/kubeadmConfig";
+import { refuse, refuseArgs } from "./refusal";
 import { displayName, logicalName } from "../lib/naming";
-import { autoScalingGroupTags, nodeLaunchTemplateSpec } from "../lib/nodeLaunchSpec";
+import { autoScalingGroupTags, nodeLaunchTemplateSpec } from "../lib/nodes/launchSpec";
 import type { ClusterPkiSecrets } from "./clusterPki";
 
 /** Seconds between the joins of successive masters; etcd adds one member at a time. */
@@ -61,14 +65,28 @@ export class ControlPlane extends pulumi.ComponentResource {
     const zones = [...args.plan.availabilityZones].sort((a, b) => a.slot - b.slot);
     // Checked here, not only when the user data renders, so a preview fails with it too.
     const versionProblem = kubernetesVersionProblem(config.kubernetesVersion);
-    if (versionProblem) throw new Error(versionProblem);
-    if (zones.length === 0) throw new Error("the address plan has no availability zones");
-    const missing = zones.filter((zone) => args.privateSubnetIds[zone.name] === undefined);
-    if (missing.length > 0) {
-      throw new Error(
-        `ControlPlane: no private subnet id for ${missing.map((zone) => zone.name).join(", ")} (privateSubnetIds has ${Object.keys(args.privateSubnetIds).join(", ") || "none"})`,
-      );
+    if (versionProblem) {
+      refuse(`ControlPlane ${name}`, [
+        configProblem(kubernetesVersionKey, `= ${config.kubernetesVersion} ${versionProblem}`),
+      ]);
     }
+    if (zones.length === 0) {
+      refuse(`ControlPlane ${name}`, [
+        configProblem(`${projectName}:availabilityZones`, "has no zone in the address plan"),
+      ]);
+    }
+    const known = Object.keys(args.privateSubnetIds).join(", ") || "none";
+    refuseArgs(
+      `ControlPlane ${name}`,
+      zones
+        .filter((zone) => args.privateSubnetIds[zone.name] === undefined)
+        .map((zone) =>
+          configProblem(
+            `${projectName}:availabilityZones`,
+            `include ${zone.name}, which has no private subnet id in privateSubnetIds (it has ${known})`,
+          ),
+        ),
+    );
     this.initAvailabilityZone = zones[0].name;
     this.autoScalingGroupNames = {};
     this.launchTemplateIds = {};

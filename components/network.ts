@@ -10,8 +10,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AddressPlan, AvailabilityZonePlan } from "../lib/addressPlan";
-import type { ClusterConfig } from "../lib/config";
+import type { AddressPlan, AvailabilityZonePlan } from "../lib/plan/addressPlan";
+import type { ClusterConfig } from "../lib/config/clusterConfig";
 import { clusterOwnershipTag, displayName, logicalName } from "../lib/naming";
 
 export type NatGatewayMode = ClusterConfig["natGateways"];

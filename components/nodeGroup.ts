@@ -5,12 +5,15 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AddressPlan } from "../lib/addressPlan";
-import { renderWorkerUserData } from "../lib/cloudInit";
-import { type ClusterConfig, projectName } from "../lib/config";
-import { kubeadmClusterSettings, kubernetesVersionProblem } from "../lib/kubeadmConfig";
+import type { AddressPlan } from "../lib/plan/addressPlan";
+import { renderWorkerUserData } from "../lib/nodes/cloudInit";
+import { type ClusterConfig, projectName } from "../lib/config/clusterConfig";
+import { kubernetesVersionKey, kubernetesVersionProblem } from "../lib/config/kubernetesVersion";
+import { configProblem } from "../lib/config/problems";
+import { kubeadmClusterSettings } from "../lib/nodes/kubeadmConfig";
+import { refuse, refuseArgs } from "./refusal";
 import { displayName, logicalName } from "../lib/naming";
-import { autoScalingGroupTags, nodeLaunchTemplateSpec } from "../lib/nodeLaunchSpec";
+import { autoScalingGroupTags, nodeLaunchTemplateSpec } from "../lib/nodes/launchSpec";
 import type { ClusterPkiSecrets } from "./clusterPki";
 
 /** Share of a group kept in service while an instance refresh replaces the rest. */
@@ -54,25 +57,37 @@ export class NodeGroup extends pulumi.ComponentResource {
     const { config } = args;
     // Checked here, not only when the user data renders, so a preview fails with it too.
     const versionProblem = kubernetesVersionProblem(config.kubernetesVersion);
-    if (versionProblem) throw new Error(versionProblem);
+    if (versionProblem) {
+      refuse(`NodeGroup ${name}`, [
+        configProblem(kubernetesVersionKey, `= ${config.kubernetesVersion} ${versionProblem}`),
+      ]);
+    }
     const index = config.workerGroups.findIndex((group) => group.name === args.groupName);
     const group = config.workerGroups[index];
     const groupPlan = args.plan.nodeGroups.find(
       (candidate) => candidate.role === "worker" && candidate.name === args.groupName,
     );
     if (!group || !groupPlan) {
-      throw new Error(
-        `NodeGroup: ${projectName}:workerGroups has no group named ${JSON.stringify(args.groupName)} (known: ${config.workerGroups.map((g) => g.name).join(", ")})`,
-      );
+      const known = config.workerGroups.map((g) => g.name).join(", ");
+      refuse(`NodeGroup ${name}`, [
+        configProblem(
+          `${projectName}:workerGroups`,
+          `has no group named ${JSON.stringify(args.groupName)} (known: ${known})`,
+        ),
+      ]);
     }
     const missing = groupPlan.availabilityZones.filter(
       (zone) => args.privateSubnetIds[zone] === undefined,
     );
-    if (missing.length > 0) {
-      throw new Error(
-        `NodeGroup: ${projectName}:workerGroups[${index}] "${group.name}" uses ${missing.join(", ")}, which has no private subnet id in privateSubnetIds`,
-      );
-    }
+    refuseArgs(
+      `NodeGroup ${name}`,
+      missing.map((zone) =>
+        configProblem(
+          `${projectName}:workerGroups[${index}].availabilityZones`,
+          `of "${group.name}" include ${zone}, which has no private subnet id in privateSubnetIds`,
+        ),
+      ),
+    );
 
     const groupKey = logicalName(group.name);
     const userData = pulumi.secret(

@@ -10,7 +10,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterConfig } from "../lib/config";
+import type { ClusterConfig } from "../lib/config/clusterConfig";
 import { displayName, logicalName } from "../lib/naming";
 
 export type NodeRole = "master" | "worker";

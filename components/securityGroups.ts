@@ -8,11 +8,12 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { apiEndpointIssues, type ClusterConfig, keyFor } from "../lib/config";
+import { apiEndpointProblems, type ClusterConfig } from "../lib/config/clusterConfig";
+import { refuseArgs } from "./refusal";
 import { clusterOwnershipTag, displayName, logicalName } from "../lib/naming";
 
-/** The kube-apiserver port, on the masters and on the load balancer's listener. */
-export const apiServerPort = 6443;
+import { bgpPort, ipipProtocolNumber, typhaPort } from "../policy/rules/wellKnown";
+import { apiServerPort, etcdPorts, kubeletPort } from "../lib/ports";
 
 export type GroupRole = "master" | "node" | "api-lb";
 
@@ -42,17 +43,6 @@ export type RuleConfig = Pick<ClusterConfig, "podCidr" | "apiEndpoint" | "natGat
 const cidrKey = (cidr: string) => cidr.replace(/[./]/g, "-");
 
 /**
- * Configurations that give a load balancer nobody can use, as one line each naming
- * the stack-file key and value (the config schema refuses them too).
- */
-export function apiEndpointProblems(config: RuleConfig): string[] {
-  return apiEndpointIssues(config).map(
-    (issue) =>
-      `${keyFor(["cluster", ...issue.path])} = ${JSON.stringify(issue.input)} ${issue.message}`,
-  );
-}
-
-/**
  * Every rule of the three groups.
  * @param natZones AZs that host a NAT gateway (public endpoint: nodes arrive from there)
  */
@@ -61,10 +51,10 @@ export function securityGroupRules(config: RuleConfig, natZones: readonly string
   const add = (rule: RuleSpec) => rules.push(rule);
   const clusterNodes: GroupRole[] = ["master", "node"];
   const between = [
-    { name: "ipip", protocol: "4", why: "Calico IPIP: pod traffic between subnets" },
-    { name: "bgp", protocol: "tcp", port: 179, why: "Calico BGP peering (BIRD)" },
-    { name: "typha", protocol: "tcp", port: 5473, why: "Calico Felix to Typha" },
-    { name: "kubelet", protocol: "tcp", port: 10250, why: "kubelet API" },
+    { name: "ipip", protocol: ipipProtocolNumber, why: "Calico IPIP: pod traffic between subnets" },
+    { name: "bgp", protocol: "tcp", port: bgpPort, why: "Calico BGP peering (BIRD)" },
+    { name: "typha", protocol: "tcp", port: typhaPort, why: "Calico Felix to Typha" },
+    { name: "kubelet", protocol: "tcp", port: kubeletPort, why: "kubelet API" },
   ];
   for (const group of clusterNodes) {
     for (const source of clusterNodes) {
@@ -142,8 +132,8 @@ export function securityGroupRules(config: RuleConfig, natZones: readonly string
     group: "master",
     direction: "ingress",
     protocol: "tcp",
-    fromPort: 2379,
-    toPort: 2380,
+    fromPort: etcdPorts.from,
+    toPort: etcdPorts.to,
     peer: { kind: "group", group: "master" },
     description: "etcd clients and peers, masters only",
   });
@@ -225,8 +215,7 @@ export class SecurityGroups extends pulumi.ComponentResource {
 
   constructor(name: string, args: SecurityGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("calico-cluster:network:SecurityGroups", name, {}, opts);
-    const problems = apiEndpointProblems(args.config);
-    if (problems.length > 0) throw new pulumi.RunError(problems.join("\n"));
+    refuseArgs(`SecurityGroups ${name}`, apiEndpointProblems(args.config));
     const { clusterName } = args.config;
     const natPublicIps = args.natPublicIps ?? {};
 

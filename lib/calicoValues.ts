@@ -14,9 +14,9 @@
  * - `kubernetesProvider: ""` means no managed platform, which is what kubeadm is.
  */
 import type { Encapsulation } from "../policy/rules/facts";
-import type { Finding, FindingCode } from "../policy/rules/findings";
-import type { AddressPlan } from "./addressPlan";
-import { type ClusterConfig, projectName } from "./config";
+import type { Finding, FindingCode, Problem } from "../policy/rules/findings";
+import type { AddressPlan } from "./plan/addressPlan";
+import { type ClusterConfig, projectName } from "./config/clusterConfig";
 
 /** The Helm repository that serves both Calico charts. */
 export const calicoChartRepository = "https://docs.tigera.io/calico/charts";
@@ -64,14 +64,7 @@ export type TigeraOperatorValues = {
 export type CalicoProblemCode = FindingCode | "calico-version-unsupported" | "pod-mtu-too-large";
 
 /** Why the Calico install cannot be declared; like a planner finding, always an error. */
-export interface CalicoProblem {
-  readonly code: CalicoProblemCode;
-  /** Config keys involved, most relevant first. */
-  readonly keys: readonly string[];
-  /** Names the values and what is wrong with them. */
-  readonly message: string;
-  readonly fix: string;
-}
+export type CalicoProblem = Problem<CalicoProblemCode>;
 
 export type CalicoPlan = Pick<AddressPlan, "stack" | "podPool" | "findings">;
 export type CalicoConfig = Pick<ClusterConfig, "serviceCidr" | "calico">;
@@ -92,7 +85,8 @@ function versionProblem(version: string): CalicoProblem | undefined {
   if (match && Number(match[1]) === major && Number(match[2]) >= minor) return undefined;
   return {
     code: "calico-version-unsupported",
-    keys: [`${projectName}:calico.version`],
+    severity: "error",
+    subjects: [`${projectName}:calico.version`],
     message: `calico.version "${version}" is not supported: before v${major}.${minor}.0 the tigera-operator chart bundles its CRDs and there is no ${calicoCrdChart} chart`,
     fix: `Set ${projectName}:calico.version to v${major}.${minor}.0 or later.`,
   };
@@ -103,7 +97,8 @@ function mtuProblem(calico: CalicoConfig["calico"]): CalicoProblem | undefined {
   if (calico.mtu <= limit) return undefined;
   return {
     code: "pod-mtu-too-large",
-    keys: [`${projectName}:calico.mtu`, `${projectName}:calico.hostMtu`],
+    severity: "error",
+    subjects: [`${projectName}:calico.mtu`, `${projectName}:calico.hostMtu`],
     message: `calico.mtu ${calico.mtu} leaves no room for the ${ipipOverheadBytes}-byte IPIP header on a ${calico.hostMtu}-byte host interface; encapsulated packets would be dropped`,
     fix: `Set ${projectName}:calico.mtu to ${limit} or less, or leave it unset (default hostMtu - ${ipipOverheadBytes}).`,
   };
@@ -115,12 +110,7 @@ function mtuProblem(calico: CalicoConfig["calico"]): CalicoProblem | undefined {
  *   too large for IPIP; empty when the install can go ahead
  */
 export function calicoProblems(plan: CalicoPlan, config: CalicoConfig): CalicoProblem[] {
-  const problems: CalicoProblem[] = podPoolErrors(plan).map((finding) => ({
-    code: finding.code,
-    keys: finding.subjects,
-    message: finding.message,
-    fix: finding.fix,
-  }));
+  const problems: CalicoProblem[] = [...podPoolErrors(plan)];
   for (const problem of [versionProblem(config.calico.version), mtuProblem(config.calico)]) {
     if (problem) problems.push(problem);
   }
@@ -131,7 +121,7 @@ export function calicoProblems(plan: CalicoPlan, config: CalicoConfig): CalicoPr
 export function formatCalicoProblems(stack: string, problems: readonly CalicoProblem[]): string {
   const lines = problems.map(
     (problem) =>
-      ` - [${problem.code}] ${problem.keys.join(", ")}: ${problem.message}. ${problem.fix}`,
+      ` - [${problem.code}] ${problem.subjects.join(", ")}: ${problem.message}. ${problem.fix}`,
   );
   return [`Calico cannot be installed on stack ${stack}:`, ...lines].join("\n");
 }

@@ -6,8 +6,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { type PolicyPackConfig, parsePackConfig } from "./policyConfig";
-import { listStacks, stackFilePath } from "./stackFiles";
+import { type PolicyPackConfig, parsePackConfig } from "./check/packConfig";
+import { listStacks, stackFilePath } from "./config/stackFiles";
 
 export interface Command {
   /** e.g. `check`; prefixes every message. */

@@ -11,7 +11,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { formatReport } from "../lib/checkReport";
+import { formatReport } from "../lib/check/report";
 import {
   type Command,
   exitWith,
@@ -19,8 +19,8 @@ import {
   readPolicyConfigFile,
   selectStacks,
 } from "../lib/cli";
-import { defaultPackDir, checkStacks } from "../lib/policyCheck";
-import { stacksDirectory } from "../lib/stackFiles";
+import { defaultPackDir, checkStacks } from "../lib/check/stackCheck";
+import { stacksDirectory } from "../lib/config/stackFiles";
 
 const command: Command = {
   name: "check",

@@ -3,11 +3,11 @@
  * stack files alone (no Pulumi CLI, no credentials) and refuses plans that
  * cannot work. Exit code 1 when any plan has an error, 2 on bad usage.
  */
-import { planAddresses } from "../lib/addressPlan";
+import { planAddresses } from "../lib/plan/addressPlan";
 import { type Command, parseOptions, selectStacks } from "../lib/cli";
 import { deploymentProblems } from "../lib/deployability";
-import { formatResult, type StackPlanResult, stackPlanResult } from "../lib/planReport";
-import { loadStack, stacksDirectory } from "../lib/stackFiles";
+import { formatResult, type StackPlanResult, stackPlanResult } from "../lib/plan/report";
+import { loadStack, stacksDirectory } from "../lib/config/stackFiles";
 
 const command: Command = {
   name: "plan",

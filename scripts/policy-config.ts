@@ -7,10 +7,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { displayPath } from "../lib/checkReport";
+import { describeProblem } from "../lib/config/problems";
+import { displayPath } from "../lib/displayPath";
 import { type Command, exitWith, parseOptions, readPolicyConfigFile } from "../lib/cli";
-import { mergePackConfig, packConfigFor } from "../lib/policyConfig";
-import { listStacks, loadStack, stackFilePath, stacksDirectory } from "../lib/stackFiles";
+import { mergePackConfig, packConfigFor } from "../lib/check/packConfig";
+import { listStacks, loadStack, stackFilePath, stacksDirectory } from "../lib/config/stackFiles";
 
 const command: Command = {
   name: "policy-config",
@@ -41,7 +42,7 @@ function main(): void {
   }
   const loaded = loadStack(stack, stacksDir);
   if (!loaded.ok) {
-    const problems = loaded.problems.map((problem) => `${problem.key} ${problem.message}`);
+    const problems = loaded.problems.map((problem) => describeProblem(problem));
     exitWith(command, `${file} is invalid: ${problems.join("; ")}`, 1);
   }
   const extra = readPolicyConfigFile(command, options["policy-config"]);

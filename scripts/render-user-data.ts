@@ -11,16 +11,16 @@ import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { planAddresses } from "../lib/addressPlan";
+import { planAddresses } from "../lib/plan/addressPlan";
 import {
   type ControlPlaneSecrets,
   type JoinSecrets,
   renderMasterUserData,
   renderWorkerUserData,
-} from "../lib/cloudInit";
-import { formatProblems } from "../lib/config";
-import { kubeadmClusterSettings } from "../lib/kubeadmConfig";
-import { listStacks, loadStack } from "../lib/stackFiles";
+} from "../lib/nodes/cloudInit";
+import { formatProblems } from "../lib/config/problems";
+import { kubeadmClusterSettings } from "../lib/nodes/kubeadmConfig";
+import { listStacks, loadStack } from "../lib/config/stackFiles";
 
 /** A PEM block of `bytes` random bytes: the size of the real thing, content irrelevant here. */
 function pemBlock(label: string, bytes: number): string {

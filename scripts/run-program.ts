@@ -5,7 +5,7 @@
  * refuses its config: the caller reports that.
  */
 import * as fs from "node:fs";
-import { runProgramUnderMocks } from "../lib/programRun";
+import { runProgramUnderMocks } from "../lib/harness/programRun";
 
 async function main(): Promise<void> {
   const [stack, out, stacksDir] = process.argv.slice(2);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { type AddressPlan, planAddresses } from "../lib/addressPlan";
+import { type AddressPlan, planAddresses } from "../lib/plan/addressPlan";
 import { contains, findOverlaps, mustParseCidr } from "../policy/rules/cidr";
 import { configFrom, planFrom, validClusterInput } from "./support/configs";
 

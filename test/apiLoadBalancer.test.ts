@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import fc from "fast-check";
 import * as pulumi from "@pulumi/pulumi";
-import type { AddressPlan } from "../lib/addressPlan";
-import type { ClusterConfig } from "../lib/config";
-import type { RecordedResource } from "../lib/mockEngine";
+import type { AddressPlan } from "../lib/plan/addressPlan";
+import type { ClusterConfig } from "../lib/config/clusterConfig";
+import type { RecordedResource } from "../lib/harness/mockEngine";
 import {
   ApiLoadBalancer,
   loadBalancerName,

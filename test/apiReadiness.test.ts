@@ -9,15 +9,15 @@ import { after, before, describe, test } from "node:test";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ApiReadiness, readyzWaitProvider } from "../components/apiReadiness";
-import { discoveryTokenCaCertHash } from "../lib/discoveryHash";
-import { installMockEngine, type RecordedResource } from "../lib/mockEngine";
+import { discoveryTokenCaCertHash } from "../lib/api/discoveryHash";
+import { installMockEngine, type RecordedResource } from "../lib/harness/mockEngine";
 import {
   type Clock,
   formatDuration,
   httpsReadyzProbe,
   type ProbeResult,
   waitForReadyz,
-} from "../lib/readyz";
+} from "../lib/api/readyz";
 import { inspect, isWireSecret } from "./support/clusterMocks";
 
 /** A clock whose sleeps pass instantly and advance its time. */

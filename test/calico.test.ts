@@ -3,9 +3,9 @@ import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { Calico } from "../components/calico";
-import { type AddressPlan, planAddresses } from "../lib/addressPlan";
-import type { ClusterConfig } from "../lib/config";
-import { installMockEngine, type RecordedResource, unknownValue } from "../lib/mockEngine";
+import { type AddressPlan, planAddresses } from "../lib/plan/addressPlan";
+import type { ClusterConfig } from "../lib/config/clusterConfig";
+import { installMockEngine, type RecordedResource, unknownValue } from "../lib/harness/mockEngine";
 import { exampleStacks, loadExample } from "./support/stacks";
 
 const releaseType = "kubernetes:helm.sh/v3:Release";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { planAddresses } from "../lib/addressPlan";
+import { planAddresses } from "../lib/plan/addressPlan";
 import {
   CalicoInputError,
   calicoProblems,
@@ -10,7 +10,7 @@ import {
   podPoolIdentity,
   tigeraOperatorValues,
 } from "../lib/calicoValues";
-import type { ClusterConfig } from "../lib/config";
+import type { ClusterConfig } from "../lib/config/clusterConfig";
 import { exampleStacks, loadExample } from "./support/stacks";
 
 /** A block too small for a group: /26 holds 64 addresses, maxPods 110 needs 111. */
@@ -107,7 +107,7 @@ describe("calicoProblems", () => {
       problems.map((problem) => problem.code),
       ["pod-mtu-too-large"],
     );
-    assert.equal(problems[0].keys[0], "calico-cluster:calico.mtu");
+    assert.equal(problems[0].subjects[0], "calico-cluster:calico.mtu");
     assert.match(problems[0].message, new RegExp(`${mtu}.*${config.calico.hostMtu}`));
     assert.match(problems[0].fix, new RegExp(String(mtu - 1)));
   });
@@ -116,7 +116,7 @@ describe("calicoProblems", () => {
     for (const version of ["v3.31.4", "v3.9.0", "v2.40.0"]) {
       const problems = calicoProblems(plan, withCalico(config, { version }));
       assert.deepEqual(
-        problems.map((problem) => [problem.code, problem.keys[0]]),
+        problems.map((problem) => [problem.code, problem.subjects[0]]),
         [["calico-version-unsupported", "calico-cluster:calico.version"]],
         version,
       );

@@ -11,10 +11,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { parse as parseYaml, stringify } from "yaml";
-import { projectName } from "../lib/config";
-import type { CheckReport } from "../lib/policyCheck";
-import { packConfigFor } from "../lib/policyConfig";
-import { stackFilePath } from "../lib/stackFiles";
+import { projectName } from "../lib/config/clusterConfig";
+import type { CheckReport } from "../lib/check/stackCheck";
+import { packConfigFor } from "../lib/check/packConfig";
+import { stackFilePath } from "../lib/config/stackFiles";
 import { packName } from "../policy/policies";
 import { exampleStacks, loadExample } from "./support/stacks";
 

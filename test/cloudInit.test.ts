@@ -1,17 +1,17 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { renderBootstrapScript } from "../lib/bootstrapScript";
+import { renderBootstrapScript } from "../lib/nodes/bootstrapScript";
 import {
   maxUserDataBytes,
   renderMasterUserData,
   renderWorkerUserData,
   workerClusterCaPath,
-} from "../lib/cloudInit";
+} from "../lib/nodes/cloudInit";
 import {
   kubeadmClusterSettings,
   nodeIpPlaceholder,
   nodeNamePlaceholder,
-} from "../lib/kubeadmConfig";
+} from "../lib/nodes/kubeadmConfig";
 import { renderStackUserData, sampleApiHost, sampleSecrets } from "../scripts/render-user-data";
 import { exampleStacks, loadExample } from "./support/stacks";
 import {

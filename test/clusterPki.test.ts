@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { before, describe, test } from "node:test";
 import { parse as parseYaml } from "yaml";
-import { installMockEngine, type RecordedResource } from "../lib/mockEngine";
+import { installMockEngine, type RecordedResource } from "../lib/harness/mockEngine";
 import {
   clusterMockState,
   inspect,
@@ -17,7 +17,7 @@ import {
 } from "./support/clusterMocks";
 import { exampleStacks, loadExample } from "./support/stacks";
 import { adminGroup, ClusterPki } from "../components/clusterPki";
-import { bootstrapTokenPattern, discoveryTokenCaCertHash } from "../lib/discoveryHash";
+import { bootstrapTokenPattern, discoveryTokenCaCertHash } from "../lib/api/discoveryHash";
 
 /** The kubeadm docs' own pipeline for the hash, run by the shell. */
 function opensslHash(certFile: string): string {

@@ -5,10 +5,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { planAddresses } from "../lib/addressPlan";
-import { parseClusterConfig } from "../lib/config";
+import { planAddresses } from "../lib/plan/addressPlan";
+import { parseClusterConfig } from "../lib/config/clusterConfig";
 import { exampleStacks } from "./support/stacks";
-import { loadStack } from "../lib/stackFiles";
+import { loadStack } from "../lib/config/stackFiles";
 import { problemsFor, validClusterInput } from "./support/configs";
 
 function withKey(key: string, value: unknown): Record<string, unknown> {
@@ -156,7 +156,7 @@ describe("stack config", () => {
     it(`names the key and value for ${name}`, () => {
       const problems = problemsFor(input);
       assert.equal(problems.length, 1, JSON.stringify(problems));
-      assert.match(`${problems[0].key} ${problems[0].message}`, expected);
+      assert.match(`${problems[0].subjects[0]} ${problems[0].message}`, expected);
     });
   }
 
@@ -164,16 +164,25 @@ describe("stack config", () => {
     const missing = parseClusterConfig("unit", undefined, validClusterInput());
     assert.ok(!missing.ok);
     assert.deepEqual(missing.problems, [
-      { key: "aws:region", message: "is required (the AWS region, e.g. eu-west-1)" },
+      {
+        code: "missing-key",
+        severity: "error",
+        subjects: ["aws:region"],
+        message: "is required (the AWS region, e.g. eu-west-1)",
+        fix: "",
+      },
     ]);
     const [bad] = problemsFor(validClusterInput(), "Europe");
-    assert.equal(`${bad.key} ${bad.message}`, 'aws:region = "Europe" is not an AWS region name');
+    assert.equal(
+      `${bad.subjects[0]} ${bad.message}`,
+      'aws:region = "Europe" is not an AWS region name',
+    );
   });
 
   it("lists every problem, one line each", () => {
     const input = { ...validClusterInput(), vpcCidr: "10.0.0.1/16", podCidr: "x", natGateways: 3 };
     const problems = problemsFor(input);
-    assert.deepEqual(problems.map((problem) => problem.key).sort(), [
+    assert.deepEqual(problems.map((problem) => problem.subjects[0]).sort(), [
       "calico-cluster:natGateways",
       "calico-cluster:podCidr",
       "calico-cluster:vpcCidr",
@@ -204,7 +213,7 @@ describe("cross-key config checks", () => {
       apiEndpoint: { access: "public", allowedCidrs: ["203.0.113.0/24"] },
     });
     assert.equal(problems.length, 1);
-    assert.equal(problems[0].key, "calico-cluster:apiEndpoint.access");
+    assert.equal(problems[0].subjects[0], "calico-cluster:apiEndpoint.access");
     assert.match(
       problems[0].message,
       /^= "public" needs NAT gateways, but calico-cluster:natGateways = "none"/,
@@ -217,7 +226,7 @@ describe("cross-key config checks", () => {
       apiEndpoint: { access: "private", allowedCidrs: ["10.8.0.0/16", "0.0.0.0/0"] },
     });
     assert.deepEqual(
-      problems.map((problem) => problem.key),
+      problems.map((problem) => problem.subjects[0]),
       ["calico-cluster:apiEndpoint.allowedCidrs[1]"],
     );
   });
@@ -228,7 +237,7 @@ describe("kubernetesVersion", () => {
     const [problem, ...rest] = problemsFor({ ...validClusterInput(), kubernetesVersion: "1.30.4" });
     assert.equal(rest.length, 0);
     assert.equal(
-      `${problem.key} ${problem.message}`,
+      `${problem.subjects[0]} ${problem.message}`,
       `calico-cluster:kubernetesVersion = "1.30.4" needs 1.31 or later (kubeadm's v1beta4 config)`,
     );
     assert.deepEqual(problemsFor({ ...validClusterInput(), kubernetesVersion: "1.31.0" }), []);
@@ -261,7 +270,8 @@ describe("arbitrary stack configs", () => {
           }
           assert.ok(result.problems.length > 0);
           for (const problem of result.problems) {
-            assert.match(problem.key, /^(aws:region|calico-cluster:[A-Za-z])/);
+            assert.equal(problem.subjects.length, 1);
+            assert.match(problem.subjects[0], /^(aws:region|calico-cluster:[A-Za-z])/);
             assert.doesNotMatch(problem.message, /\n/);
           }
         },

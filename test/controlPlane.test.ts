@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { ControlPlane, masterJoinStaggerSeconds } from "../components/controlPlane";
-import { installMockEngine } from "../lib/mockEngine";
-import { maxPodsTagKey } from "../lib/nodeLaunchSpec";
+import { installMockEngine } from "../lib/harness/mockEngine";
+import { maxPodsTagKey } from "../policy/rules/wellKnown";
 import { isWireSecret, mockPrivateKeyPem, plainSecretLeaks } from "./support/clusterMocks";
 import {
   autoScalingGroupType,
@@ -178,7 +178,11 @@ describe("ControlPlane input errors", () => {
           instanceProfileName: "profile",
           apiTargetGroupArn: "arn:tg",
         }),
-      /calico-cluster:kubernetesVersion = 1\.29\.4: .* needs 1\.31 or later/,
+      (error: unknown) =>
+        pulumi.InputPropertiesError.isInstance(error) &&
+        pulumi.RunError.isInstance(error) &&
+        error.errors[0].propertyPath === "calico-cluster:kubernetesVersion" &&
+        /calico-cluster:kubernetesVersion = 1\.29\.4 needs 1\.31 or later/.test(error.message),
     );
   });
 
@@ -199,7 +203,7 @@ describe("ControlPlane input errors", () => {
           instanceProfileName: "profile",
           apiTargetGroupArn: "arn:tg",
         }),
-      new RegExp(`no private subnet id for ${first.name}`),
+      new RegExp(`availabilityZones include ${first.name}, which has no private subnet id`),
     );
   });
 });

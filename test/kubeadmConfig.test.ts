@@ -1,7 +1,7 @@
+import { apiServerPort } from "../lib/ports";
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
-  apiServerPort,
   kubeadmApiVersion,
   kubeadmClusterSettings,
   nodeIpPlaceholder,
@@ -9,7 +9,7 @@ import {
   renderInitConfiguration,
   renderJoinConfiguration,
   renderKubeletPatch,
-} from "../lib/kubeadmConfig";
+} from "../lib/nodes/kubeadmConfig";
 import { exampleStacks, loadExample } from "./support/stacks";
 import { documentOfKind, yamlDocuments } from "./support/userData";
 
@@ -133,7 +133,7 @@ describe("kubeadmClusterSettings", () => {
   test("refuses a Kubernetes version older than kubeadm's v1beta4, naming the key", () => {
     assert.throws(
       () => kubeadmClusterSettings({ ...config, kubernetesVersion: "1.30.9" }, plan, host),
-      /calico-cluster:kubernetesVersion = 1\.30\.9: kubeadm's kubeadm\.k8s\.io\/v1beta4 config needs 1\.31 or later/,
+      /calico-cluster:kubernetesVersion = 1\.30\.9 needs 1\.31 or later \(kubeadm's v1beta4 config\)/,
     );
     assert.doesNotThrow(() =>
       kubeadmClusterSettings({ ...config, kubernetesVersion: "1.31.0" }, plan, host),

@@ -1,7 +1,7 @@
 /** The mock engine records what the real engine would receive. */
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { installMockEngine, unknownValue } from "../lib/mockEngine";
+import { installMockEngine, unknownValue } from "../lib/harness/mockEngine";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 

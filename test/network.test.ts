@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { type AddressPlan, planAddresses } from "../lib/addressPlan";
-import type { ClusterConfig } from "../lib/config";
-import type { RecordedResource } from "../lib/mockEngine";
+import { type AddressPlan, planAddresses } from "../lib/plan/addressPlan";
+import type { ClusterConfig } from "../lib/config/clusterConfig";
+import type { RecordedResource } from "../lib/harness/mockEngine";
 import { commonTags } from "../lib/naming";
 import { Network, type NatGatewayMode, natPlacement } from "../components/network";
 import { isUnknown, recordScenario, type ResourceGraph } from "./support/awsProvider";

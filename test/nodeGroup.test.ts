@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeGroup } from "../components/nodeGroup";
-import { installMockEngine } from "../lib/mockEngine";
-import { maxPodsTagKey } from "../lib/nodeLaunchSpec";
+import { installMockEngine } from "../lib/harness/mockEngine";
+import { maxPodsTagKey } from "../policy/rules/wellKnown";
 import { isWireSecret, plainSecretLeaks } from "./support/clusterMocks";
 import {
   autoScalingGroupType,
@@ -175,7 +175,12 @@ describe("NodeGroup input errors", () => {
           groupName: "batch",
           privateSubnetIds: { "eu-west-1a": "subnet-a" },
         }),
-      new RegExp(`workerGroups\\[${batch}\\] "batch" uses eu-west-1b`),
+      (error: unknown) =>
+        pulumi.InputPropertiesError.isInstance(error) &&
+        error.errors.length === 1 &&
+        error.errors[0].propertyPath ===
+          `calico-cluster:workerGroups[${batch}].availabilityZones` &&
+        /"batch" include eu-west-1b/.test(error.message),
     );
   });
 });

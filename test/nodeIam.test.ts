@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import type { RecordedResource } from "../lib/mockEngine";
+import type { RecordedResource } from "../lib/harness/mockEngine";
 import { Network } from "../components/network";
 import {
   awsPartition,

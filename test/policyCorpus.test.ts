@@ -12,7 +12,7 @@ import {
   type AnalyzerResourceInput,
   type PolicyPackProcess,
   startPolicyPack,
-} from "../lib/analyzerClient";
+} from "../lib/analyzer/client";
 import { policies } from "../policy/policies";
 import { foreignStacks } from "./support/foreignStacks";
 import { type Mode, asPolicyResources, project, stack } from "./support/policyResources";

@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import type { AnalyzerResourceInput } from "../lib/analyzerClient";
-import { unknownSentinel } from "../lib/analyzerClient";
+import type { AnalyzerResourceInput } from "../lib/analyzer/client";
+import { unknownSentinel } from "../lib/analyzer/client";
 import { policies } from "../policy/policies";
 import { foreignStacks } from "./support/foreignStacks";
 import { asPolicyResources, type Mode, programResources, types } from "./support/policyResources";

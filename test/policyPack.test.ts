@@ -8,9 +8,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import type { StackValidationPolicy } from "@pulumi/policy";
-import type { AnalyzerResourceInput } from "../lib/analyzerClient";
-import { secretValue, unknownSentinel } from "../lib/analyzerClient";
-import { maxPodsTag } from "../policy/extract/aws";
+import type { AnalyzerResourceInput } from "../lib/analyzer/client";
+import { secretValue, unknownSentinel } from "../lib/analyzer/client";
+import { maxPodsTagKey as maxPodsTag } from "../policy/rules/wellKnown";
 import {
   calicoPortsOpen,
   crossSubnetEncapsulation,

@@ -17,7 +17,7 @@ import {
   reconcilePolicyConfig,
   startPolicyPack,
   unknownSentinel,
-} from "../lib/analyzerClient";
+} from "../lib/analyzer/client";
 import { addressesInBlock, addressesPerNode } from "../policy/rules/sizing";
 import {
   type Mode,

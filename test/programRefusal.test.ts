@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { runProgramUnderMocks } from "../lib/programRun";
+import { runProgramUnderMocks } from "../lib/harness/programRun";
 import { exampleStacks } from "./support/stacks";
 
 const stack = exampleStacks.find((name) => name === "payments-prod") ?? exampleStacks[0];

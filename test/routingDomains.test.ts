@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ClusterConfig } from "../lib/config";
-import { checkRoutingDomains, type RoutingDomains } from "../lib/routingDomains";
-import { loadRoutingDomains } from "../lib/stackFiles";
+import type { ClusterConfig } from "../lib/config/clusterConfig";
+import { checkRoutingDomains, type RoutingDomains } from "../lib/config/routingDomains";
+import { loadRoutingDomains } from "../lib/config/stackFiles";
 import { configFrom, validClusterInput } from "./support/configs";
 import { exampleStacks, loadExample } from "./support/stacks";
 

@@ -1,15 +1,13 @@
+import { apiServerPort } from "../lib/ports";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { type AddressPlan } from "../lib/addressPlan";
-import type { ClusterConfig } from "../lib/config";
-import type { RecordedResource } from "../lib/mockEngine";
+import { type AddressPlan } from "../lib/plan/addressPlan";
+import type { ClusterConfig } from "../lib/config/clusterConfig";
+import type { RecordedResource } from "../lib/harness/mockEngine";
 import { Network, type NatGatewayMode, natZones } from "../components/network";
-import {
-  apiEndpointProblems,
-  apiServerPort,
-  SecurityGroups,
-  securityGroupRules,
-} from "../components/securityGroups";
+import { SecurityGroups, securityGroupRules } from "../components/securityGroups";
+import { apiEndpointProblems } from "../lib/config/clusterConfig";
+import { describeProblem } from "../lib/config/problems";
 import { recordScenario, type ResourceGraph } from "./support/awsProvider";
 import { exampleStacks, loadExample } from "./support/stacks";
 
@@ -283,6 +281,9 @@ describe("apiEndpointProblems", () => {
     };
     const [problem, ...rest] = apiEndpointProblems(open);
     assert.equal(rest.length, 0);
-    assert.match(problem, /calico-cluster:apiEndpoint\.allowedCidrs\[1\] = "0\.0\.0\.0\/0"/);
+    assert.match(
+      describeProblem(problem),
+      /calico-cluster:apiEndpoint\.allowedCidrs\[1\] = "0\.0\.0\.0\/0"/,
+    );
   });
 });

@@ -5,6 +5,7 @@
  * import: a policy pack that loads a provider SDK takes seconds to start.
  */
 import type { NodeGroupFact, SubnetFact, VpcRangeFact } from "../rules/facts";
+import { maxPodsTagKey } from "../rules/wellKnown";
 import type { Declared, RefKeys, ResourceGraph } from "./resources";
 import { type Value, asArray, asNumber, asString, at, known, unknown } from "./values";
 
@@ -19,9 +20,6 @@ export const awsTypes = {
   ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
   securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
 } as const;
-
-/** The cluster-autoscaler node-template tag that carries a group's kubelet maxPods. */
-export const maxPodsTag = "k8s.io/cluster-autoscaler/node-template/resources/pods";
 
 /** List elements of a property: unknown as a whole, or its items (absent: none). */
 function elementsOf(value: Value | undefined): readonly Value[] | typeof unknown {
@@ -88,7 +86,7 @@ function maxPodsOf(group: Declared, defaultMaxPods: number): number | undefined 
   for (const tag of tags ?? []) {
     const key = asString(at(tag, "key"));
     if (key === unknown) unknownKey = true;
-    if (key !== maxPodsTag) continue;
+    if (key !== maxPodsTagKey) continue;
     const value = known(asNumber(at(tag, "value")));
     return value !== undefined && Number.isInteger(value) && value > 0 ? value : undefined;
   }

@@ -22,17 +22,26 @@ export const findingCodes = [
 
 export type FindingCode = (typeof findingCodes)[number];
 
-export interface Finding {
-  readonly code: FindingCode;
+/**
+ * The one shape of "something is wrong", everywhere: config problems, planner and
+ * pack findings, routing-domain findings, install refusals. Every command prints
+ * and serialises it the same way.
+ */
+export interface Problem<Code extends string = string> {
+  /** Stable, kebab-case: tests, CI and people may rely on it. */
+  readonly code: Code;
   readonly severity: Severity;
+  /** Where: stack-file keys or resource URNs, most relevant first. */
+  readonly subjects: readonly string[];
   /** One line naming the values and what is wrong with them. */
   readonly message: string;
-  /** Where: config key paths or resource URNs, most relevant first. */
-  readonly subjects: readonly string[];
-  /** What to change to resolve it. */
+  /** What to change to resolve it; empty when the message already says. */
   readonly fix: string;
 }
 
-export function hasErrors(findings: readonly Finding[]): boolean {
-  return findings.some((finding) => finding.severity === "error");
+/** A finding of the shared network rules. */
+export type Finding = Problem<FindingCode>;
+
+export function hasErrors(problems: readonly Problem[]): boolean {
+  return problems.some((problem) => problem.severity === "error");
 }

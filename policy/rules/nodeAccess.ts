@@ -11,6 +11,7 @@
 import { contains, parseCidr } from "./cidr";
 import type { IngressRuleFact, NetworkFacts, NodeGroupFact, SecurityGroupFact } from "./facts";
 import type { Finding } from "./findings";
+import { bgpPort, ipipProtocolNumber } from "./wellKnown";
 
 /** true: allowed; false: not allowed; undefined: the known values cannot tell. */
 type Verdict = boolean | undefined;
@@ -42,8 +43,11 @@ function allowsTcpPort(rule: IngressRuleFact, port: number): Verdict {
   return rule.fromPort <= port && port <= rule.toPort;
 }
 
-const ipipNeed: Need = { label: "IP protocol 4 (IPIP)", allows: (r) => allowsProtocol(r, "4") };
-const bgpNeed: Need = { label: "TCP 179 (BGP)", allows: (r) => allowsTcpPort(r, 179) };
+const ipipNeed: Need = {
+  label: `IP protocol ${ipipProtocolNumber} (IPIP)`,
+  allows: (r) => allowsProtocol(r, ipipProtocolNumber),
+};
+const bgpNeed: Need = { label: `TCP ${bgpPort} (BGP)`, allows: (r) => allowsTcpPort(r, bgpPort) };
 
 /** Which needs apply: BGP with any IPIP pool; the tunnel when it is always on or nodes span subnets. */
 function needsOf(facts: NetworkFacts): Need[] {

@@ -7,8 +7,12 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { projectName } from "../../lib/config";
-import { installMockEngine, type RecordedResource, unknownValue } from "../../lib/mockEngine";
+import { projectName } from "../../lib/config/clusterConfig";
+import {
+  installMockEngine,
+  type RecordedResource,
+  unknownValue,
+} from "../../lib/harness/mockEngine";
 import { commonTags } from "../../lib/naming";
 
 /** The program's AWS provider: region and default tags, nothing else. */

@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { MockStateProvider, RecordedResource } from "../../lib/mockEngine";
+import type { MockStateProvider, RecordedResource } from "../../lib/harness/mockEngine";
 
 /** The wire format's secret marker (`{ [secretSig]: secretValue, value }`). */
 export const secretSig = "4dabf18193072939515e22adb298388d";

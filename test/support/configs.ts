@@ -1,6 +1,7 @@
 /** Raw stack configs for tests: one valid cluster, changed one key per case. */
-import { type AddressPlan, planAddresses } from "../../lib/addressPlan";
-import { type ClusterConfig, type ConfigProblem, parseClusterConfig } from "../../lib/config";
+import { type AddressPlan, planAddresses } from "../../lib/plan/addressPlan";
+import { type ClusterConfig, parseClusterConfig } from "../../lib/config/clusterConfig";
+import type { ConfigProblem } from "../../lib/config/problems";
 
 export const testRegion = "eu-west-1";
 

@@ -10,8 +10,8 @@
  * dependencies) and preview form (ids unknown, relations only through property
  * dependencies, and a component's outputs depending on the component alone).
  */
-import type { AnalyzerResourceInput } from "../../lib/analyzerClient";
-import { unknownSentinel } from "../../lib/analyzerClient";
+import type { AnalyzerResourceInput } from "../../lib/analyzer/client";
+import { unknownSentinel } from "../../lib/analyzer/client";
 import { type Mode, StackBuilder } from "./policyResources";
 
 /** A diagnostic the pack must report: its policy and finding code. */

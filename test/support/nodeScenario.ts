@@ -9,9 +9,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterPki } from "../../components/clusterPki";
 import { ControlPlane } from "../../components/controlPlane";
 import { NodeGroup } from "../../components/nodeGroup";
-import type { AddressPlan } from "../../lib/addressPlan";
-import type { ClusterConfig } from "../../lib/config";
-import { installMockEngine, type RecordedResource } from "../../lib/mockEngine";
+import type { AddressPlan } from "../../lib/plan/addressPlan";
+import type { ClusterConfig } from "../../lib/config/clusterConfig";
+import { installMockEngine, type RecordedResource } from "../../lib/harness/mockEngine";
 import { clusterMockState } from "./clusterMocks";
 import { loadExample } from "./stacks";
 

@@ -7,10 +7,10 @@
  * through property dependencies) or update mode (ids known, no dependencies).
  */
 import { type PolicyResource, unknownCheckingProxy } from "@pulumi/policy";
-import type { AddressPlan } from "../../lib/addressPlan";
+import type { AddressPlan } from "../../lib/plan/addressPlan";
 import { tigeraOperatorValues } from "../../lib/calicoValues";
-import { type AnalyzerResourceInput, unknownSentinel } from "../../lib/analyzerClient";
-import { maxPodsTag } from "../../policy/extract/aws";
+import { type AnalyzerResourceInput, unknownSentinel } from "../../lib/analyzer/client";
+import { maxPodsTagKey as maxPodsTag } from "../../policy/rules/wellKnown";
 
 export type Mode = "preview" | "update";
 

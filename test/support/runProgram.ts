@@ -6,7 +6,7 @@
  * it would after `pulumi up` creates them.
  */
 import * as fs from "node:fs";
-import { runProgramUnderMocks } from "../../lib/programRun";
+import { runProgramUnderMocks } from "../../lib/harness/programRun";
 import { clusterMockState } from "./clusterMocks";
 
 async function main(): Promise<void> {

@@ -1,7 +1,7 @@
 /** The example team stacks in `stacks/`, loaded and planned the way the program does it. */
-import { type AddressPlan, planAddresses } from "../../lib/addressPlan";
-import type { ClusterConfig } from "../../lib/config";
-import { listStacks, loadStack } from "../../lib/stackFiles";
+import { type AddressPlan, planAddresses } from "../../lib/plan/addressPlan";
+import type { ClusterConfig } from "../../lib/config/clusterConfig";
+import { listStacks, loadStack } from "../../lib/config/stackFiles";
 
 export const exampleStacks: readonly string[] = listStacks();
 

@@ -1,13 +1,18 @@
 /**
  * The routing-domain part of `npm run check`: every valid stack of the
- * directory checked together (lib/routingDomains.ts), findings kept to the
+ * directory checked together (lib/config/routingDomains.ts), findings kept to the
  * stacks being checked, and which stacks they fail.
  */
 import * as path from "node:path";
-import { displayPath } from "./checkReport";
-import type { ClusterConfig, ConfigProblem } from "./config";
-import { type DomainFinding, checkRoutingDomains, routingDomainsFileName } from "./routingDomains";
-import { loadRoutingDomains, loadStack } from "./stackFiles";
+import { displayPath } from "../displayPath";
+import type { ClusterConfig } from "../config/clusterConfig";
+import type { ConfigProblem } from "../config/problems";
+import {
+  type DomainFinding,
+  checkRoutingDomains,
+  routingDomainsFileName,
+} from "../config/routingDomains";
+import { loadRoutingDomains, loadStack } from "../config/stackFiles";
 
 export interface RoutingDomainReport {
   /** The domains file, as displayed (relative to the working directory when below it). */

@@ -4,13 +4,14 @@
  * here throws on bad input.
  */
 import { z } from "zod";
-import { parseCidr } from "../policy/rules/cidr";
+import { parseCidr } from "../../policy/rules/cidr";
 import {
   azSlotCount,
   clusterConfigSchema,
   type ParsedClusterConfig,
   type WorkerGroupConfig,
-} from "./configSchema";
+} from "./schema";
+import { type ConfigProblem, configProblem } from "./problems";
 
 /** The Pulumi project name, and so the namespace of this program's config keys. */
 export const projectName = "calico-cluster";
@@ -32,12 +33,6 @@ export interface ClusterConfig extends Omit<
   readonly calico: { readonly version: string; readonly hostMtu: number; readonly mtu: number };
 }
 
-export interface ConfigProblem {
-  /** The key as written in the stack file, e.g. `calico-cluster:workerGroups[1].maxPods`. */
-  readonly key: string;
-  readonly message: string;
-}
-
 export type ConfigResult =
   | { readonly ok: true; readonly config: ClusterConfig }
   | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
@@ -51,8 +46,8 @@ export function defaultSlotFor(azName: string): number {
   return azName.charCodeAt(azName.length - 1) - "a".charCodeAt(0);
 }
 
-/** A problem that spans keys, with its path below `calico-cluster:`. */
-export interface CrossKeyIssue {
+/** A problem that spans keys, before it becomes a schema issue (path below `calico-cluster:`). */
+interface CrossKeyIssue {
   readonly path: readonly (string | number)[];
   readonly input: unknown;
   readonly message: string;
@@ -63,7 +58,7 @@ export interface CrossKeyIssue {
  * load balancer resolves to public addresses even inside the VPC, so nodes reach it
  * through their NAT gateways' public IPs: without NAT they could never join.
  */
-export function apiEndpointIssues(
+function apiEndpointIssues(
   cluster: Pick<ParsedClusterConfig, "apiEndpoint" | "natGateways">,
 ): CrossKeyIssue[] {
   const issues: CrossKeyIssue[] = [];
@@ -88,6 +83,21 @@ export function apiEndpointIssues(
     });
   }
   return issues;
+}
+
+/**
+ * The API endpoint settings nobody could use or anybody could reach, as config
+ * problems; the schema refuses them, and so do the security groups.
+ */
+export function apiEndpointProblems(
+  cluster: Pick<ParsedClusterConfig, "apiEndpoint" | "natGateways">,
+): ConfigProblem[] {
+  return apiEndpointIssues(cluster).map((issue) =>
+    configProblem(
+      keyFor(["cluster", ...issue.path]),
+      `= ${JSON.stringify(issue.input)} ${issue.message}`,
+    ),
+  );
 }
 
 const stackConfigSchema = z
@@ -202,26 +212,25 @@ function describeValue(value: unknown): string {
 
 function problemFor(issue: z.core.$ZodIssue): ConfigProblem[] {
   if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((unknownKey) => ({
-      key: keyFor([...issue.path, unknownKey]),
-      message: "is not a known key (see the README's config reference)",
-    }));
+    return issue.keys.map((unknownKey) =>
+      configProblem(
+        keyFor([...issue.path, unknownKey]),
+        "is not a known key (see the README's config reference)",
+        "unknown-key",
+      ),
+    );
   }
   const input = "input" in issue ? issue.input : undefined;
   const missing = input === undefined && issue.code === "invalid_type";
   const value = describeValue(input);
-  return [
-    {
-      key: keyFor(issue.path),
-      message: missing
-        ? issue.message.startsWith("Invalid input")
-          ? "is required"
-          : issue.message
-        : value
-          ? `= ${value} ${issue.message}`
-          : issue.message,
-    },
-  ];
+  const message = missing
+    ? issue.message.startsWith("Invalid input")
+      ? "is required"
+      : issue.message
+    : value
+      ? `= ${value} ${issue.message}`
+      : issue.message;
+  return [configProblem(keyFor(issue.path), message, missing ? "missing-key" : "invalid-value")];
 }
 
 /**
@@ -253,8 +262,4 @@ export function parseClusterConfig(stack: string, region: unknown, cluster: unkn
       calico: { ...parsed.calico, mtu: parsed.calico.mtu ?? parsed.calico.hostMtu - 20 },
     },
   };
-}
-
-export function formatProblems(stack: string, problems: readonly ConfigProblem[]): string {
-  return problems.map((problem) => `${stack}: ${problem.key} ${problem.message}`).join("\n");
 }

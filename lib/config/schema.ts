@@ -5,9 +5,9 @@
  * `pulumi up` will. Every default here is listed in the README's config reference.
  */
 import { z } from "zod";
-import { parseCidr } from "../policy/rules/cidr";
-import { defaultMaxPods } from "../policy/rules/sizing";
-import { minimumKubernetesMinor } from "./kubeadmConfig";
+import { parseCidr } from "../../policy/rules/cidr";
+import { defaultMaxPods } from "../../policy/rules/sizing";
+import { kubernetesVersionProblem } from "./kubernetesVersion";
 
 /** An IPv4 CIDR, valid and strictly masked; the reason comes from the shared rule. */
 const ipv4Cidr = z.string().superRefine((value, ctx) => {
@@ -28,7 +28,7 @@ const dnsLabel = (maxLength: number) =>
 
 const positiveInt = z.number().int().positive();
 
-/** Number of AZ slots the VPC is divided into; see lib/addressPlan.ts. */
+/** Number of AZ slots the VPC is divided into; see lib/plan/addressPlan.ts. */
 export const azSlotCount = 8;
 
 export const availabilityZoneSchema = z.union([
@@ -126,9 +126,9 @@ export const clusterConfigSchema = z.strictObject({
   reservedRanges: z.array(reservedRangeSchema).default([]),
   kubernetesVersion: z
     .string()
-    .regex(/^1\.\d+\.\d+$/, "must be a Kubernetes version such as 1.34.2")
-    .refine((version) => Number(version.split(".")[1]) >= minimumKubernetesMinor, {
-      message: `needs 1.${minimumKubernetesMinor} or later (kubeadm's v1beta4 config)`,
+    .superRefine((version, ctx) => {
+      const problem = kubernetesVersionProblem(version);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
     })
     .default("1.34.2"),
   /** AMI id, or an SSM parameter as `resolve:ssm:/path` so a preview needs no lookup. */

@@ -5,14 +5,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { type ConfigProblem, type ConfigResult, parseClusterConfig, projectName } from "./config";
+import { type ConfigResult, parseClusterConfig, projectName } from "./clusterConfig";
+import { type ConfigProblem, configProblem } from "./problems";
 import {
   type RoutingDomains,
   routingDomainsFileName,
   routingDomainsSchema,
 } from "./routingDomains";
 
-export const stacksDirectory = path.join(__dirname, "..", "stacks");
+export const stacksDirectory = path.join(__dirname, "..", "..", "stacks");
 
 const stackFilePattern = /^Pulumi\.(.+)\.yaml$/;
 
@@ -54,14 +55,19 @@ export function loadStack(stack: string, directory: string = stacksDirectory): C
     document = parseYaml(fs.readFileSync(file, "utf8"));
   } catch (error) {
     const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    return { ok: false, problems: [{ key: path.relative(process.cwd(), file), message: reason }] };
+    return {
+      ok: false,
+      problems: [configProblem(path.relative(process.cwd(), file), reason, "unreadable-file")],
+    };
   }
   const config =
     document && typeof document === "object" && "config" in document ? document.config : undefined;
   if (!config || typeof config !== "object" || Array.isArray(config)) {
     return {
       ok: false,
-      problems: [{ key: path.relative(process.cwd(), file), message: "has no config: map" }],
+      problems: [
+        configProblem(path.relative(process.cwd(), file), "has no config: map", "unreadable-file"),
+      ],
     };
   }
   const { region, cluster } = splitStackConfig(config as Record<string, unknown>);
@@ -85,15 +91,14 @@ export function loadRoutingDomains(
     document = parseYaml(fs.readFileSync(file, "utf8"));
   } catch (error) {
     const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    return { ok: false, problems: [{ key: where, message: reason }] };
+    return { ok: false, problems: [configProblem(where, reason, "unreadable-file")] };
   }
   const result = routingDomainsSchema.safeParse(document, { reportInput: true });
   if (result.success) return { ok: true, domains: result.data.routingDomains };
   return {
     ok: false,
-    problems: result.error.issues.map((issue) => ({
-      key: `${where}: ${issue.path.map(String).join(".")}`,
-      message: issue.message,
-    })),
+    problems: result.error.issues.map((issue) =>
+      configProblem(`${where}: ${issue.path.map(String).join(".")}`, issue.message),
+    ),
   };
 }

@@ -5,8 +5,9 @@
  * group ids, the instance profile, the user data) pass through untouched.
  * Pure: no Pulumi imports.
  */
-import type { ClusterConfig } from "./config";
-import { clusterOwnershipTag, commonTags, displayName } from "./naming";
+import type { ClusterConfig } from "../config/clusterConfig";
+import { maxPodsTagKey } from "../../policy/rules/wellKnown";
+import { clusterOwnershipTag, commonTags, displayName } from "../naming";
 
 /**
  * IMDSv2 response hop limit. With 1, only processes in the host's network
@@ -22,9 +23,6 @@ export const imdsHopLimit = 2;
 
 /** Ubuntu's root device; Debian images use /dev/xvda (`calico-cluster:nodeRootDeviceName`). */
 export const defaultRootDeviceName = "/dev/sda1";
-
-/** cluster-autoscaler reads a group's pod capacity here when it scales up from zero; so does the policy pack. */
-export const maxPodsTagKey = "k8s.io/cluster-autoscaler/node-template/resources/pods";
 
 export interface NodeLaunchSpecOptions<Id> {
   readonly config: Pick<

@@ -5,8 +5,8 @@
  * Pulumi imports, no files.
  */
 import { z } from "zod";
-import type { EnforcementLevel, PolicyConfigEntry } from "./analyzerMessages";
-import type { ClusterConfig } from "./config";
+import type { EnforcementLevel, PolicyConfigEntry } from "../analyzer/messages";
+import type { ClusterConfig } from "../config/clusterConfig";
 
 /** A `--policy-pack-config` document: policy name (or `all`) → level or properties. */
 export type PolicyPackConfig = Readonly<Record<string, PolicyConfigEntry>>;

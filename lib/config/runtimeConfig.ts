@@ -5,10 +5,11 @@
  * resource is declared, with one line per problem and no stack trace.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type AddressPlan, planAddresses } from "./addressPlan";
-import { type ClusterConfig, formatProblems, parseClusterConfig } from "./config";
-import { deploymentProblems } from "./deployability";
-import { formatFinding } from "./planReport";
+import { type AddressPlan, planAddresses } from "../plan/addressPlan";
+import { type ClusterConfig, parseClusterConfig } from "./clusterConfig";
+import { formatProblems } from "./problems";
+import { deploymentProblems } from "../deployability";
+import { formatFinding } from "../plan/report";
 import { splitStackConfig } from "./stackFiles";
 
 /** Pulumi hands every config value over as a string; objects and numbers as JSON. */

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ProgramRunResult } from "./programRun";
 
-const root = path.join(__dirname, "..");
+const root = path.join(__dirname, "..", "..");
 
 /** Program runs that take longer than this are reported as failures. */
 const programTimeoutMs = 180_000;

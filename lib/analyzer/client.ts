@@ -36,9 +36,9 @@ import {
   levelToProto,
   reconcilePolicyConfig,
   toStruct,
-} from "./analyzerMessages";
+} from "./messages";
 
-export * from "./analyzerMessages";
+export * from "./messages";
 
 /** The stack the pack runs for (ConfigureStack and the PULUMI_* variables). */
 export interface StackContext {

@@ -6,15 +6,13 @@
  * in from the instance metadata. Pure: no Pulumi imports.
  */
 import { stringify } from "yaml";
-import type { AddressPlan } from "./addressPlan";
-import type { ClusterConfig } from "./config";
+import type { AddressPlan } from "../plan/addressPlan";
+import type { ClusterConfig } from "../config/clusterConfig";
+import { kubernetesVersionKey, kubernetesVersionProblem } from "../config/kubernetesVersion";
+import { apiServerPort } from "../ports";
 
 export const kubeadmApiVersion = "kubeadm.k8s.io/v1beta4";
-/** v1beta4 (and its ECDSA-P256 encryptionAlgorithm) arrived in kubeadm 1.31. */
-export const minimumKubernetesMinor = 31;
 export const kubeletApiVersion = "kubelet.config.k8s.io/v1beta1";
-/** The API server's port, on every master and on the load balancer. */
-export const apiServerPort = 6443;
 export const containerdSocket = "unix:///var/run/containerd/containerd.sock";
 /** Replaced on the instance by its EC2 private DNS name (sed-safe: no `/`, `&` or `\`). */
 export const nodeNamePlaceholder = "__NODE_NAME__";
@@ -38,13 +36,6 @@ export interface KubeadmClusterSettings {
 const hostPattern =
   /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
-/** Why kubeadm's v1beta4 files cannot describe this version, or undefined if they can. */
-export function kubernetesVersionProblem(version: string): string | undefined {
-  const [major, minor] = version.split(".").map(Number);
-  if (major === 1 && minor >= minimumKubernetesMinor) return undefined;
-  return `calico-cluster:kubernetesVersion = ${version}: kubeadm's ${kubeadmApiVersion} config needs 1.${minimumKubernetesMinor} or later`;
-}
-
 /**
  * The settings for a stack: pod subnet from the plan's pod pool, service
  * subnet from `calico-cluster:serviceCidr`.
@@ -57,7 +48,9 @@ export function kubeadmClusterSettings(
   controlPlaneEndpointHost: string,
 ): KubeadmClusterSettings {
   const versionProblem = kubernetesVersionProblem(config.kubernetesVersion);
-  if (versionProblem) throw new Error(versionProblem);
+  if (versionProblem) {
+    throw new Error(`${kubernetesVersionKey} = ${config.kubernetesVersion} ${versionProblem}`);
+  }
   if (!hostPattern.test(controlPlaneEndpointHost)) {
     throw new Error(
       `the API endpoint host ${JSON.stringify(controlPlaneEndpointHost)} is not a DNS name or IPv4 address`,

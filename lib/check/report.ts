@@ -4,16 +4,11 @@
  * name@version, `[level]  policy  (type: name)`, the message indented below), so
  * what a team sees locally is what CI's preview will show. Pure: no Pulumi imports.
  */
-import * as path from "node:path";
-import { projectName } from "./config";
+import { describeProblem } from "../config/problems";
+import { displayPath } from "../displayPath";
+import { projectName } from "../config/clusterConfig";
 import type { RoutingDomainReport } from "./domainCheck";
-import type { CheckReport, StackCheckResult, Violation } from "./policyCheck";
-
-/** A path relative to the working directory when it lies below it, else absolute. */
-export function displayPath(file: string): string {
-  const relative = path.relative(process.cwd(), file);
-  return relative === "" ? "." : relative.startsWith("..") ? path.resolve(file) : relative;
-}
+import type { CheckReport, StackCheckResult, Violation } from "./stackCheck";
 
 const indent = (text: string, prefix: string) =>
   text
@@ -46,7 +41,7 @@ function formatStack(result: StackCheckResult, packDir: string): string {
   const lines = [`== ${result.stack}`];
   if (result.configProblems.length > 0) {
     lines.push(`Invalid config (see \`npm run plan -- --stack ${result.stack}\`):`);
-    lines.push(...result.configProblems.map((p) => `  ERROR ${p.key} ${p.message}`));
+    lines.push(...result.configProblems.map((p) => `  ERROR ${describeProblem(p)}`));
   }
   if (result.programError !== null) {
     lines.push(
@@ -64,7 +59,7 @@ export function formatRoutingDomains(report: RoutingDomainReport): string {
   const lines = [`== routing domains (${report.file})`];
   if (report.problems.length > 0) {
     lines.push("Invalid routing domains file; domains not checked:");
-    lines.push(...report.problems.map((p) => `  ERROR ${p.key} ${p.message}`));
+    lines.push(...report.problems.map((p) => `  ERROR ${describeProblem(p)}`));
   } else if (report.findings.length === 0) {
     lines.push("  no collisions between stacks that share a domain");
   } else {

@@ -14,9 +14,9 @@
  *   service ranges either.
  */
 import { z } from "zod";
-import { findOverlaps, mustParseCidr, type Cidr } from "../policy/rules/cidr";
-import type { Severity } from "../policy/rules/findings";
-import { type ClusterConfig, projectName } from "./config";
+import { findOverlaps, mustParseCidr, type Cidr } from "../../policy/rules/cidr";
+import type { Problem } from "../../policy/rules/findings";
+import { type ClusterConfig, projectName } from "./clusterConfig";
 
 export const routingDomainsFileName = "routing-domains.yaml";
 
@@ -34,14 +34,8 @@ export const routingDomainsSchema = z.strictObject({
 
 export type RoutingDomains = z.output<typeof routingDomainsSchema>["routingDomains"];
 
-export interface DomainFinding {
-  readonly code: "routing-domain-overlap" | "unknown-routing-domain";
-  readonly severity: Severity;
-  readonly message: string;
-  /** `<stack>: <key>` for each side. */
-  readonly subjects: readonly string[];
-  readonly fix: string;
-}
+/** Subjects are `<stack>: <key>` for each side. */
+export type DomainFinding = Problem<"routing-domain-overlap" | "unknown-routing-domain">;
 
 type RangeRole = "VPC" | "pod range" | "service range" | "reserved range";
 

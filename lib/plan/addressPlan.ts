@@ -13,18 +13,18 @@
  * or the smallest that holds the largest group's max pods plus the IPIP tunnel
  * address. Pure: no Pulumi imports.
  */
-import { mustParseCidr, subBlock } from "../policy/rules/cidr";
-import type { NetworkFacts, NodeGroupFact, SubnetFact } from "../policy/rules/facts";
-import type { Finding } from "../policy/rules/findings";
-import { checkNetwork } from "../policy/rules/index";
+import { mustParseCidr, subBlock } from "../../policy/rules/cidr";
+import type { NetworkFacts, NodeGroupFact, SubnetFact } from "../../policy/rules/facts";
+import type { Finding } from "../../policy/rules/findings";
+import { checkNetwork } from "../../policy/rules/index";
 import {
   addressesInBlock,
   blocksInPool,
   smallestBlockSizeFor,
   usableSubnetAddresses,
-} from "../policy/rules/sizing";
-import { azSlotCount } from "./configSchema";
-import { type ClusterConfig, projectName } from "./config";
+} from "../../policy/rules/sizing";
+import { azSlotCount } from "../config/schema";
+import { type ClusterConfig, projectName } from "../config/clusterConfig";
 
 /** Prefix lengths added to the VPC's for an AZ slot and each subnet role. */
 export const slotPrefixBits = Math.log2(azSlotCount);

@@ -2,11 +2,11 @@
  * The Analyzer protocol's messages as typed values: resources in the engine's wire
  * format (unknowns as the unknown sentinel, secrets as signature objects), the
  * requests built from them, the responses read back, and the per-policy config
- * the CLI sends to Configure. Used by lib/analyzerClient.ts; no process or network.
+ * the CLI sends to Configure. Used by lib/analyzer/client.ts; no process or network.
  */
 import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import type { RecordedResource } from "./mockEngine";
+import type { RecordedResource } from "../harness/mockEngine";
 
 /** The wire format's marker for a value not known until the update (a string sentinel). */
 export const unknownSentinel = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -61,7 +61,7 @@ export interface AnalyzerResourceInput {
   readonly options?: AnalyzerResourceOptions;
 }
 
-/** A resource recorded by lib/mockEngine, as the engine would hand it to a policy pack. */
+/** A resource recorded by lib/harness/mockEngine, as the engine would hand it to a policy pack. */
 export function fromRecorded(resource: RecordedResource): AnalyzerResourceInput {
   return {
     type: resource.type,

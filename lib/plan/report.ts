@@ -3,16 +3,16 @@
  * Pure: no Pulumi imports.
  */
 import type { AddressPlan } from "./addressPlan";
-import type { ConfigProblem } from "./config";
-import type { Finding } from "../policy/rules/findings";
-import { hasErrors } from "../policy/rules/findings";
+import { describeProblem } from "../config/problems";
+import type { Finding, Problem } from "../../policy/rules/findings";
+import { hasErrors } from "../../policy/rules/findings";
 
 /** One stack's outcome: config problems stop planning; findings come from the shared rules. */
 export interface StackPlanResult {
   readonly stack: string;
   /** false when the config is invalid or the plan has an error finding. */
   readonly ok: boolean;
-  readonly configProblems: readonly ConfigProblem[];
+  readonly configProblems: readonly Problem[];
   readonly plan: AddressPlan | null;
 }
 
@@ -23,8 +23,8 @@ export interface StackPlanResult {
 export function stackPlanResult(
   stack: string,
   outcome:
-    | { problems: readonly ConfigProblem[]; plan?: undefined }
-    | { plan: AddressPlan; problems?: readonly ConfigProblem[] },
+    | { problems: readonly Problem[]; plan?: undefined }
+    | { plan: AddressPlan; problems?: readonly Problem[] },
 ): StackPlanResult {
   const problems = outcome.problems ?? [];
   if (outcome.plan === undefined) {
@@ -107,13 +107,11 @@ export function formatResult(result: StackPlanResult): string {
   const status = result.ok ? "ok" : "REFUSED";
   const header = `== ${result.stack} (${status})`;
   if (result.plan === null) {
-    const problems = result.configProblems.map(
-      (problem) => `  ERROR ${problem.key} ${problem.message}`,
-    );
+    const problems = result.configProblems.map((problem) => `  ERROR ${describeProblem(problem)}`);
     return [header, "Invalid config:", ...problems].join("\n");
   }
   const problems = result.configProblems.map(
-    (problem) => `  ERROR ${problem.key}: ${problem.message}`,
+    (problem) => `  ERROR ${describeProblem(problem, ": ")}`,
   );
   return [
     header,

@@ -8,8 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { installMockEngine, type MockStateProvider, type RecordedResource } from "./mockEngine";
-import { projectName } from "./config";
-import { stackFilePath, stacksDirectory } from "./stackFiles";
+import { projectName } from "../config/clusterConfig";
+import { stackFilePath, stacksDirectory } from "../config/stackFiles";
 
 export interface ProgramRunOptions {
   readonly stack: string;
@@ -49,7 +49,7 @@ export async function runProgramUnderMocks(options: ProgramRunOptions): Promise<
   try {
     // The program declares its resources when it is loaded; the CLI loads it with require too.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require(path.join(__dirname, "..", "index"));
+    require(path.join(__dirname, "..", "..", "index"));
     return { ok: true, resources: await engine.settle() };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

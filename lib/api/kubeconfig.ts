@@ -4,7 +4,7 @@
  * client certificate. Pure: no Pulumi imports.
  */
 import { stringify } from "yaml";
-import { apiServerPort } from "./kubeadmConfig";
+import { apiServerPort } from "../ports";
 
 export interface KubeconfigOptions {
   readonly clusterName: string;

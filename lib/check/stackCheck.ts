@@ -3,7 +3,7 @@
  * would do it but with no cloud and no CLI: validate the stack file, run the
  * program under the mock engine in a child process (Pulumi's runtime is
  * process-global), start the compiled pack as the CLI does, configured from the
- * stack (lib/policyConfig.ts), and send it every resource over the Analyzer
+ * stack (lib/check/packConfig.ts), and send it every resource over the Analyzer
  * protocol: Analyze per resource, then AnalyzeStack once. Then the
  * organisation-wide routing-domain check over every valid stack.
  */
@@ -16,15 +16,16 @@ import {
   type PolicyPackProcess,
   fromRecorded,
   startPolicyPack,
-} from "./analyzerClient";
-import { type ConfigProblem, projectName } from "./config";
+} from "../analyzer/client";
+import { projectName } from "../config/clusterConfig";
+import type { ConfigProblem } from "../config/problems";
 import { type RoutingDomainReport, checkDomains, domainFailures } from "./domainCheck";
-import type { RecordedResource } from "./mockEngine";
-import { type PolicyPackConfig, mergePackConfig, packConfigFor } from "./policyConfig";
-import { mapWithLimit, runProgramChild } from "./programChild";
-import { loadStack, stackFilePath } from "./stackFiles";
+import type { RecordedResource } from "../harness/mockEngine";
+import { type PolicyPackConfig, mergePackConfig, packConfigFor } from "./packConfig";
+import { mapWithLimit, runProgramChild } from "../harness/programChild";
+import { loadStack, stackFilePath } from "../config/stackFiles";
 
-const root = path.join(__dirname, "..");
+const root = path.join(__dirname, "..", "..");
 export const defaultPackDir = path.join(root, "policy");
 const programEntry = path.join(root, "scripts", "run-program.ts");
 

@@ -5,7 +5,8 @@
  * Rendered as a fixed body behind a header of single-quoted constants, so no
  * config value is ever parsed by the shell. Pure: no Pulumi imports.
  */
-import { apiServerPort, nodeIpPlaceholder, nodeNamePlaceholder } from "./kubeadmConfig";
+import { apiServerPort } from "../ports";
+import { nodeIpPlaceholder, nodeNamePlaceholder } from "./kubeadmConfig";
 
 /** Where cloud-init writes the script and the files it reads. */
 export const bootstrapScriptPath = "/usr/local/sbin/kubeadm-bootstrap";
