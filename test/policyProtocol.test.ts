@@ -94,6 +94,7 @@ describe("the CLI's opening sequence", () => {
       "cross-subnet-encapsulation": "mandatory",
       "calico-ports-open": "advisory",
       "bgp-mesh-scale": "advisory",
+      "no-secrets-in-user-data": "mandatory",
     });
     const defaults = reconcilePolicyConfig(info);
     assert.deepEqual(defaults["no-cidr-overlap"].properties, {
