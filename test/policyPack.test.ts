@@ -95,6 +95,7 @@ describe("the program's resources pass every policy", () => {
       "cross-subnet-encapsulation": "mandatory",
       "calico-ports-open": "advisory",
       "bgp-mesh-scale": "advisory",
+      "no-secrets-in-user-data": "mandatory",
     });
   });
 });
