@@ -1,9 +1,10 @@
 /**
- * `npm run check -- (--stack <name> | --all) [--json] [--stacks-dir <dir>]
- * [--policy-config <file>]`: for each stack, validates its config, runs the
- * program under mocks and sends its resources to the policy pack as `pulumi
- * preview --policy-pack policy` would, then checks the routing domains the
- * stacks share. No Pulumi CLI, no credentials.
+ * `npm run check -- (--stack <name> | --all) [--shard K/N] [--json]
+ * [--stacks-dir <dir>] [--policy-config <file>]`: for each stack, validates its
+ * config, runs the program under mocks and sends its resources to the policy
+ * pack as `pulumi preview --policy-pack policy` would, then checks the routing
+ * domains the stacks share. No Pulumi CLI, no credentials. On a terminal,
+ * progress goes to stderr.
  *
  * Exit code 0 when every stack passes (advisory violations allowed); 1 on a
  * config problem, a program error, a mandatory violation or a routing-domain
@@ -19,13 +20,15 @@ import {
   readPolicyConfigFile,
   selectStacks,
 } from "../lib/cli";
+import { Progress } from "../lib/check/progress";
+import { parseShard } from "../lib/check/shard";
 import { defaultPackDir, checkStacks } from "../lib/check/stackCheck";
 import { stacksDirectory } from "../lib/config/stackFiles";
 
 const command: Command = {
   name: "check",
   usage:
-    "usage: npm run check -- (--stack <name> | --all) [--json] [--stacks-dir <dir>] [--policy-config <file>]",
+    "usage: npm run check -- (--stack <name> | --all) [--shard K/N] [--json] [--stacks-dir <dir>] [--policy-config <file>]",
 };
 
 async function main(): Promise<void> {
@@ -35,6 +38,7 @@ async function main(): Promise<void> {
     json: { type: "boolean", default: false },
     "stacks-dir": { type: "string", default: stacksDirectory },
     "policy-config": { type: "string" },
+    shard: { type: "string" },
     help: { type: "boolean", default: false },
   });
   if (options.help) {
@@ -49,10 +53,20 @@ async function main(): Promise<void> {
     );
   }
   const extraPackConfig = readPolicyConfigFile(command, options["policy-config"]) ?? {};
+  const shard = options.shard === undefined ? undefined : parseShard(options.shard);
+  if (shard && !shard.ok) exitWith(command, shard.message);
 
-  const report = await checkStacks(stacks, available, { stacksDir, extraPackConfig });
+  const progress = new Progress();
+  const report = await checkStacks(stacks, available, {
+    stacksDir,
+    extraPackConfig,
+    shard: shard?.shard,
+    onProgress: (done, total) => progress.update(done, total),
+  }).finally(() => progress.finish());
   console.log(
-    options.json ? JSON.stringify(report, null, 2) : formatReport(report, defaultPackDir),
+    options.json
+      ? JSON.stringify(report, null, 2)
+      : formatReport(report, defaultPackDir, shard?.shard),
   );
   process.exitCode = report.ok ? 0 : 1;
 }
