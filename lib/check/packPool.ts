@@ -26,6 +26,12 @@ import type { RecordedResource } from "../harness/mockEngine";
 import { type PackAnalysis, analyzeResources, analyzeWithPack } from "./packAnalysis";
 import type { PolicyPackConfig } from "./packConfig";
 
+/**
+ * How long a pack may take to print its port. Longer than the CLI's 30 s: a
+ * pack here starts while the workers keep both cores busy.
+ */
+const packStartTimeoutMs = 120_000;
+
 interface Lease {
   readonly pack: PolicyPackProcess;
   readonly info: AnalyzerInfo;
@@ -88,6 +94,7 @@ export class PackPool {
           packDir: this.packDir,
           stack: context,
           config: packConfig,
+          startTimeoutMs: packStartTimeoutMs,
         });
         lease = { ...started, configured: true };
       }
