@@ -98,7 +98,7 @@ async function visit(file: string): Promise<Visit> {
     if (request.url() !== url) foreignRequests.push(request.url());
   });
   await page.goto(url, { waitUntil: "load" });
-  const text = await page.evaluate(() => document.body.innerText);
+  const text = await page.innerText("body");
   await page.screenshot({
     path: path.join(screenshotsDir, file.replace(/\.html$/, ".png")),
     fullPage: true,
