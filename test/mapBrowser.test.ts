@@ -81,6 +81,8 @@ interface Visit {
   readonly consoleErrors: readonly string[];
   readonly foreignRequests: readonly string[];
   count(selector: string): Promise<number>;
+  /** Screenshots one element into out/map-test/screenshots/<name>.png. */
+  shoot(selector: string, name: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -108,6 +110,12 @@ async function visit(file: string): Promise<Visit> {
     consoleErrors,
     foreignRequests,
     count: (selector) => page.locator(selector).count(),
+    shoot: async (selector, name) => {
+      await page
+        .locator(selector)
+        .first()
+        .screenshot({ path: path.join(screenshotsDir, `${name}.png`) });
+    },
     close: () => page.close(),
   };
 }
@@ -150,6 +158,8 @@ describe("npm run map in a real browser", () => {
         if (stack === "payments-prod") assert.ok(collisions >= 1);
         else assert.equal(collisions, 0);
         assert.ok((await page.count("svg")) >= 3);
+        // The README's pictures (docs/map-*.png) are these, copied.
+        if (stack === "payments-prod") await page.shoot("#vpc .strip", "payments-prod-vpc");
       } finally {
         await page.close();
       }
@@ -171,6 +181,10 @@ describe("npm run map in a real browser", () => {
       // The broken stack collides with payments-prod in corp: drawn red, and the finding printed.
       assert.ok((await page.count("section.domain .collision")) >= 1);
       assert.match(page.text, /routing-domain-overlap/);
+      await page.shoot(
+        'section.domain[data-domain=corp] section.space[data-space="10.0.0.0/8"] .strip',
+        "corp-10.0.0.0-8",
+      );
     } finally {
       await page.close();
     }
