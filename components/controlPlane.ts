@@ -3,12 +3,13 @@
  * AZ's private subnet, registered with the API load balancer's target group.
  * A group per AZ keeps each etcd member in its zone when an instance is
  * replaced. The master of the first AZ (by address slot) runs `kubeadm init`;
- * the others join the control plane with the pre-placed shared CAs.
+ * the others join the control plane with the shared CAs, which every master
+ * reads from the cluster's secret store at boot (`ClusterSecrets`).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AddressPlan } from "../lib/plan/addressPlan";
-import { renderMasterUserData } from "../lib/nodes/cloudInit";
+import { encodeUserData, renderMasterUserData } from "../lib/nodes/cloudInit";
 import type { ClusterConfig } from "../lib/config/clusterConfig";
 import { projectName } from "../lib/config/clusterConfig";
 import { kubernetesVersionKey, kubernetesVersionProblem } from "../lib/config/kubernetesVersion";
@@ -18,6 +19,7 @@ import { refuse, refuseArgs } from "./refusal";
 import { displayName, logicalName } from "../lib/naming";
 import { autoScalingGroupTags, nodeLaunchTemplateSpec } from "../lib/nodes/launchSpec";
 import type { ClusterPkiSecrets } from "./clusterPki";
+import type { SecretStoreNames } from "../lib/nodes/secretStore";
 
 /** Seconds between the joins of successive masters; etcd adds one member at a time. */
 export const masterJoinStaggerSeconds = 90;
@@ -37,8 +39,10 @@ export interface ControlPlaneArgs {
   >;
   /** The address plan: AZs in slot order and the pod pool. Required. */
   readonly plan: Pick<AddressPlan, "availabilityZones" | "podPool">;
-  /** The cluster's CAs, keys and join token (`ClusterPki`). Required. */
-  readonly pki: ClusterPkiSecrets;
+  /** The CA hash joins pin (`ClusterPki.joinSecrets`); nothing secret reaches the user data. Required. */
+  readonly pki: Pick<ClusterPkiSecrets, "joinSecrets">;
+  /** Where masters read the PKI and token (`ClusterSecrets.masterStore`). Required. */
+  readonly secretStore: pulumi.Input<SecretStoreNames>;
   /** The API load balancer's DNS name (`ApiLoadBalancer.endpointHost`). Required. */
   readonly apiEndpointHost: pulumi.Input<string>;
   /** Private subnet id per AZ name (`Network.privateSubnetIds`); every plan AZ needs one. Required. */
@@ -96,16 +100,16 @@ export class ControlPlane extends pulumi.ComponentResource {
       const role = order === 0 ? "init" : "control-plane";
       const userData = pulumi.secret(
         pulumi
-          .all([args.apiEndpointHost, args.pki.controlPlaneSecrets, args.pki.joinSecrets])
-          .apply(([host, pki, join]) =>
-            Buffer.from(
+          .all([args.apiEndpointHost, args.pki.joinSecrets, args.secretStore])
+          .apply(([host, join, store]) =>
+            encodeUserData(
               renderMasterUserData({
                 settings: kubeadmClusterSettings(config, args.plan, host),
                 role,
                 maxPods: config.masters.maxPods,
                 joinDelaySeconds: Math.max(0, order - 1) * masterJoinStaggerSeconds,
-                join,
-                pki,
+                join: { caCertHash: join.caCertHash },
+                store,
               }),
             ).toString("base64"),
           ),
