@@ -143,6 +143,19 @@ export const reservedRangeSchema = z.strictObject({
   cidr: ipv4Cidr,
 });
 
+export const ipamSchema = z.strictObject({
+  /**
+   * AWS VPC IPAM pool the VPC's planned `vpcCidr` is allocated from (pool locale =
+   * the stack's region, shared to the account through AWS RAM when another owns it).
+   */
+  poolId: z
+    .string()
+    .regex(
+      /^ipam-pool-[0-9a-f]{8,17}$/,
+      "is not an IPAM pool id (ipam-pool- and 8 to 17 hex digits)",
+    ),
+});
+
 /** The keys under `calico-cluster:`; see README "Config reference". */
 export const clusterConfigSchema = z.strictObject({
   clusterName: dnsLabel(24),
@@ -150,6 +163,8 @@ export const clusterConfigSchema = z.strictObject({
   environment: dnsLabel(20),
   availabilityZones: z.array(availabilityZoneSchema).min(1).max(6),
   vpcCidr: ipv4Cidr,
+  /** Take vpcCidr from an AWS VPC IPAM pool; default none (the VPC claims vpcCidr itself). */
+  ipam: ipamSchema.optional(),
   podCidr: ipv4Cidr,
   serviceCidr: ipv4Cidr.default("10.96.0.0/12"),
   podBlockSize: z.number().int().optional(),
