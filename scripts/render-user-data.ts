@@ -12,14 +12,17 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { planAddresses } from "../lib/plan/addressPlan";
+import type { BootstrapRole } from "../lib/nodes/bootstrapScript";
 import {
   type ControlPlaneSecrets,
+  encodeUserData,
   type JoinSecrets,
   renderMasterUserData,
   renderWorkerUserData,
 } from "../lib/nodes/cloudInit";
 import { formatProblems } from "../lib/config/problems";
 import { kubeadmClusterSettings } from "../lib/nodes/kubeadmConfig";
+import { initMarkerParameterName } from "../lib/nodes/initMarker";
 import { listStacks, loadStack } from "../lib/config/stackFiles";
 
 /** A PEM block of `bytes` random bytes: the size of the real thing, content irrelevant here. */
@@ -75,7 +78,10 @@ export interface RenderedUserData {
   readonly stack: string;
   /** `master-init`, `master-join` or `worker-<group>`. */
   readonly node: string;
+  /** The cloud-config. */
   readonly text: string;
+  /** What EC2 gets (`encodeUserData`): the text, or gzip'd when it would not fit. */
+  readonly payload: Buffer;
 }
 
 /**
@@ -99,17 +105,26 @@ export function renderStackUserData(stack: string): RenderedUserData[] {
       role,
       maxPods: config.masters.maxPods,
       joinDelaySeconds: role === "init" ? 0 : 90,
+      initMarkerParameter: initMarkerParameterName(config.clusterName),
       join,
       pki,
     });
+  const rendered = (node: string, role: BootstrapRole, text: string): RenderedUserData => ({
+    stack,
+    node,
+    text,
+    payload: encodeUserData(text, role),
+  });
   return [
-    { stack, node: "master-init", text: master("init") },
-    { stack, node: "master-join", text: master("control-plane") },
-    ...config.workerGroups.map((group) => ({
-      stack,
-      node: `worker-${group.name}`,
-      text: renderWorkerUserData({ settings, maxPods: group.maxPods, join }),
-    })),
+    rendered("master-init", "init", master("init")),
+    rendered("master-join", "control-plane", master("control-plane")),
+    ...config.workerGroups.map((group) =>
+      rendered(
+        `worker-${group.name}`,
+        "worker",
+        renderWorkerUserData({ settings, maxPods: group.maxPods, join }),
+      ),
+    ),
   ];
 }
 

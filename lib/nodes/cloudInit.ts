@@ -3,12 +3,15 @@
  * whose write_files place the kernel settings, the kubeadm files, the shared
  * CA material (masters only) and the bootstrap script, and whose runcmd runs
  * the script once. The CA keys and the bootstrap token are in here: the result
- * is a secret (see README "Security"). Pure: no Pulumi imports.
+ * is a secret (see README "Security"). `encodeUserData` makes the bytes EC2
+ * takes. Pure: no Pulumi imports.
  */
+import { gzipSync } from "node:zlib";
 import { stringify } from "yaml";
 import {
   bootstrapScriptPath,
   type BootstrapRole,
+  type BootstrapScriptOptions,
   initConfigFile,
   joinConfigFile,
   kubeadmConfigDirectory,
@@ -46,7 +49,7 @@ export interface ControlPlaneSecrets {
   readonly serviceAccountPublicKeyPem: string;
 }
 
-/** EC2 refuses user data over 16 KiB (before base64). Not compressed: gzip output varies by zlib build. */
+/** EC2 refuses user data over 16 KiB (before base64). */
 export const maxUserDataBytes = 16384;
 
 export const kubernetesPkiDirectory = "/etc/kubernetes/pki";
@@ -99,14 +102,24 @@ function controlPlanePkiFiles(pki: ControlPlaneSecrets): WriteFile[] {
 
 function render(files: readonly WriteFile[], role: BootstrapRole): string {
   const document = { write_files: files, runcmd: [[bootstrapScriptPath, role]] };
-  const text = `#cloud-config\n${stringify(document, { lineWidth: 0, blockQuote: "literal" })}`;
-  const bytes = Buffer.byteLength(text, "utf8");
-  if (bytes > maxUserDataBytes) {
-    throw new Error(
-      `the ${role} user data is ${bytes} bytes; EC2 accepts at most ${maxUserDataBytes}`,
-    );
-  }
-  return text;
+  return `#cloud-config\n${stringify(document, { lineWidth: 0, blockQuote: "literal" })}`;
+}
+
+/**
+ * The bytes to hand EC2 (base64 them for the launch template): the cloud-config
+ * itself when it fits in 16 KiB, else gzip'd (cloud-init unpacks gzip user data).
+ * Plain whenever possible: the same text always gives the same bytes, while gzip
+ * output may differ between zlib builds and so roll launch templates needlessly.
+ * @throws if even the gzip'd user data is over 16 KiB, with its size
+ */
+export function encodeUserData(text: string, role: BootstrapRole): Buffer {
+  const plain = Buffer.from(text, "utf8");
+  if (plain.length <= maxUserDataBytes) return plain;
+  const packed = gzipSync(plain, { level: 9 });
+  if (packed.length <= maxUserDataBytes) return packed;
+  throw new Error(
+    `the ${role} user data is ${plain.length} bytes (${packed.length} gzip'd); EC2 accepts at most ${maxUserDataBytes}`,
+  );
 }
 
 export interface MasterUserDataOptions {
@@ -115,10 +128,14 @@ export interface MasterUserDataOptions {
   readonly role: "init" | "control-plane";
   /** `calico-cluster:masters.maxPods`. */
   readonly maxPods: number;
-  /** Seconds this master waits before joining; see BootstrapScriptOptions. Default 0. */
+  /** Seconds this master waits before joining; see BootstrapScriptOptions. @default 0 */
   readonly joinDelaySeconds?: number;
+  /** The cluster's init marker parameter (`initMarkerParameterName`); required for `init`. */
+  readonly initMarkerParameter?: string;
   readonly join: JoinSecrets;
   readonly pki: ControlPlaneSecrets;
+  /** Shell bodies other features plug into the bootstrap; see BootstrapHook. */
+  readonly hooks?: BootstrapScriptOptions["hooks"];
 }
 
 /**
@@ -161,7 +178,10 @@ export function renderMasterUserData(options: MasterUserDataOptions): string {
           kubernetesVersion: settings.kubernetesVersion,
           apiEndpointHost: settings.controlPlaneEndpointHost,
           clusterCaPath: `${kubernetesPkiDirectory}/ca.crt`,
+          imageRepository: settings.imageRepository,
+          initMarkerParameter: options.role === "init" ? options.initMarkerParameter : undefined,
           joinDelaySeconds: options.joinDelaySeconds,
+          hooks: options.hooks,
         }),
         "0700",
       ),
@@ -175,6 +195,8 @@ export interface WorkerUserDataOptions {
   /** The group's kubelet maxPods (`calico-cluster:workerGroups[i].maxPods`). */
   readonly maxPods: number;
   readonly join: JoinSecrets;
+  /** Shell bodies other features plug into the bootstrap; see BootstrapHook. */
+  readonly hooks?: BootstrapScriptOptions["hooks"];
 }
 
 /** A worker's user data: no CA keys, only the token and the CA it pins. */
@@ -199,6 +221,8 @@ export function renderWorkerUserData(options: WorkerUserDataOptions): string {
           kubernetesVersion: settings.kubernetesVersion,
           apiEndpointHost: settings.controlPlaneEndpointHost,
           clusterCaPath: workerClusterCaPath,
+          imageRepository: settings.imageRepository,
+          hooks: options.hooks,
         }),
         "0700",
       ),
