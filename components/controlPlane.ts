@@ -8,7 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AddressPlan } from "../lib/plan/addressPlan";
-import { renderMasterUserData } from "../lib/nodes/cloudInit";
+import { encodeUserData, renderMasterUserData } from "../lib/nodes/cloudInit";
 import type { ClusterConfig } from "../lib/config/clusterConfig";
 import { projectName } from "../lib/config/clusterConfig";
 import { kubernetesVersionKey, kubernetesVersionProblem } from "../lib/config/kubernetesVersion";
@@ -33,6 +33,7 @@ export interface ControlPlaneArgs {
     | "serviceCidr"
     | "nodeImage"
     | "nodeRootDeviceName"
+    | "registryMirror"
     | "masters"
   >;
   /** The address plan: AZs in slot order and the pod pool. Required. */
@@ -45,10 +46,17 @@ export interface ControlPlaneArgs {
   readonly privateSubnetIds: Readonly<Record<string, pulumi.Input<string>>>;
   /** Security groups of the masters' network interface (`SecurityGroups.masterSecurityGroupId`, plus the node group if masters run pods). Required. */
   readonly securityGroupIds: readonly pulumi.Input<string>[];
+  /**
+   * Per AZ name, what a node there needs before it boots: its NAT default route,
+   * or the VPC interface endpoints without NAT. @default none
+   */
+  readonly egressDependencies?: Readonly<Record<string, readonly pulumi.Resource[]>>;
   /** Instance profile of the masters (`NodeIam.instanceProfileName` of the master role). Required. */
   readonly instanceProfileName: pulumi.Input<string>;
   /** The API load balancer's target group on 6443 (`ApiLoadBalancer.targetGroupArn`). Required. */
   readonly apiTargetGroupArn: pulumi.Input<string>;
+  /** The cluster's init marker parameter (`ClusterInitMarker.parameterName`). Required. */
+  readonly initMarkerParameter: string;
 }
 
 export class ControlPlane extends pulumi.ComponentResource {
@@ -98,15 +106,17 @@ export class ControlPlane extends pulumi.ComponentResource {
         pulumi
           .all([args.apiEndpointHost, args.pki.controlPlaneSecrets, args.pki.joinSecrets])
           .apply(([host, pki, join]) =>
-            Buffer.from(
+            encodeUserData(
               renderMasterUserData({
                 settings: kubeadmClusterSettings(config, args.plan, host),
                 role,
                 maxPods: config.masters.maxPods,
                 joinDelaySeconds: Math.max(0, order - 1) * masterJoinStaggerSeconds,
+                initMarkerParameter: args.initMarkerParameter,
                 join,
                 pki,
               }),
+              role,
             ).toString("base64"),
           ),
       );
@@ -149,7 +159,8 @@ export class ControlPlane extends pulumi.ComponentResource {
             autoscaled: false,
           }),
         },
-        { parent: this },
+        // A master booting before its AZ's egress exists fails its bootstrap.
+        { parent: this, dependsOn: [...(args.egressDependencies?.[zone.name] ?? [])] },
       );
       this.autoScalingGroupNames[zone.name] = group.name;
       this.launchTemplateIds[zone.name] = launchTemplate.id;

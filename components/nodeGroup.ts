@@ -6,7 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AddressPlan } from "../lib/plan/addressPlan";
-import { renderWorkerUserData } from "../lib/nodes/cloudInit";
+import { encodeUserData, renderWorkerUserData } from "../lib/nodes/cloudInit";
 import { type ClusterConfig, projectName } from "../lib/config/clusterConfig";
 import { kubernetesVersionKey, kubernetesVersionProblem } from "../lib/config/kubernetesVersion";
 import { configProblem } from "../lib/config/problems";
@@ -30,6 +30,7 @@ export interface NodeGroupArgs {
     | "serviceCidr"
     | "nodeImage"
     | "nodeRootDeviceName"
+    | "registryMirror"
     | "workerGroups"
   >;
   /** The address plan: the group's sizes and AZs, and the pod pool. Required. */
@@ -44,6 +45,11 @@ export interface NodeGroupArgs {
   readonly privateSubnetIds: Readonly<Record<string, pulumi.Input<string>>>;
   /** Security groups of the workers' network interface (`SecurityGroups.nodeSecurityGroupId`). Required. */
   readonly securityGroupIds: readonly pulumi.Input<string>[];
+  /**
+   * Per AZ name, what a node there needs before it boots: its NAT default route,
+   * or the VPC interface endpoints without NAT. @default none
+   */
+  readonly egressDependencies?: Readonly<Record<string, readonly pulumi.Resource[]>>;
   /** Instance profile of the workers (`NodeIam.instanceProfileName` of the worker role). Required. */
   readonly instanceProfileName: pulumi.Input<string>;
 }
@@ -92,12 +98,13 @@ export class NodeGroup extends pulumi.ComponentResource {
     const groupKey = logicalName(group.name);
     const userData = pulumi.secret(
       pulumi.all([args.apiEndpointHost, args.pki.joinSecrets]).apply(([host, join]) =>
-        Buffer.from(
+        encodeUserData(
           renderWorkerUserData({
             settings: kubeadmClusterSettings(config, args.plan, host),
             maxPods: groupPlan.maxPods,
             join,
           }),
+          "worker",
         ).toString("base64"),
       ),
     );
@@ -140,8 +147,17 @@ export class NodeGroup extends pulumi.ComponentResource {
           autoscaled: true,
         }),
       },
-      // cluster-autoscaler owns the desired capacity once the group exists.
-      { parent: this, ignoreChanges: ["desiredCapacity"] },
+      // cluster-autoscaler owns the desired capacity once the group exists; nodes
+      // booting before their AZ's egress exists fail their bootstrap.
+      {
+        parent: this,
+        ignoreChanges: ["desiredCapacity"],
+        dependsOn: [
+          ...new Set(
+            groupPlan.availabilityZones.flatMap((zone) => args.egressDependencies?.[zone] ?? []),
+          ),
+        ],
+      },
     );
 
     this.autoScalingGroupName = autoScalingGroup.name;

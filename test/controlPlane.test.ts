@@ -177,6 +177,7 @@ describe("ControlPlane input errors", () => {
           securityGroupIds: ["sg-x"],
           instanceProfileName: "profile",
           apiTargetGroupArn: "arn:tg",
+          initMarkerParameter: "/calico-cluster/errors/kubeadm-init",
         }),
       (error: unknown) =>
         pulumi.InputPropertiesError.isInstance(error) &&
@@ -202,6 +203,7 @@ describe("ControlPlane input errors", () => {
           securityGroupIds: ["sg-x"],
           instanceProfileName: "profile",
           apiTargetGroupArn: "arn:tg",
+          initMarkerParameter: "/calico-cluster/errors/kubeadm-init",
         }),
       new RegExp(`availabilityZones include ${first.name}, which has no private subnet id`),
     );

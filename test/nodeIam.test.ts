@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { RecordedResource } from "../lib/harness/mockEngine";
 import { Network } from "../components/network";
+import { ClusterInitMarker } from "../components/initMarker";
 import {
   awsPartition,
   calicoNodePolicy,
@@ -83,7 +84,12 @@ for (const stack of exampleStacks) {
       before(async () => {
         graph = await recordScenario(config, preview, (provider) => {
           const network = new Network("network", { config, plan }, { provider });
-          new NodeIam("iam", { config, vpcId: network.vpcId }, { provider });
+          const marker = new ClusterInitMarker("init-marker", { config }, { provider });
+          new NodeIam(
+            "iam",
+            { config, vpcId: network.vpcId, initMarkerParameterArn: marker.parameterArn },
+            { provider },
+          );
         });
       });
       const roleNamed = (name: string) => graph.one(T.iamRole, name);
