@@ -26,7 +26,9 @@ export function mirroredImage(image: string, mirror: string | undefined): string
   if (mirror === undefined) return image;
   const host = upstreamRegistries.find((registry) => image.startsWith(`${registry}/`));
   if (host === undefined) {
-    throw new Error(`${image} does not start with a known upstream registry (${upstreamRegistries.join(", ")})`);
+    throw new Error(
+      `${image} does not start with a known upstream registry (${upstreamRegistries.join(", ")})`,
+    );
   }
   return `${mirror}/${image.slice(host.length + 1)}`;
 }

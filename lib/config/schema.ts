@@ -154,7 +154,10 @@ export const clusterConfigSchema = z.strictObject({
    */
   registryMirror: z
     .string()
-    .regex(registryMirrorPattern, "must be host[:port][/path] in lower case, without scheme or trailing slash")
+    .regex(
+      registryMirrorPattern,
+      "must be host[:port][/path] in lower case, without scheme or trailing slash",
+    )
     .optional(),
   /**
    * Root device of nodeImage, which the encrypted gp3 root volume replaces; default

@@ -117,7 +117,9 @@ export function renderBootstrapScript(options: BootstrapScriptOptions): string {
   }
   const imageRepository = options.imageRepository ?? defaultImageRepository;
   if (!repositoryPattern.test(imageRepository)) {
-    throw new Error(`image repository ${JSON.stringify(imageRepository)} is not host[:port][/path]`);
+    throw new Error(
+      `image repository ${JSON.stringify(imageRepository)} is not host[:port][/path]`,
+    );
   }
   const marker = options.initMarkerParameter ?? "";
   if (marker !== "" && !parameterPattern.test(marker)) {
@@ -161,7 +163,10 @@ export function renderBootstrapScript(options: BootstrapScriptOptions): string {
     shellConstant("API_WAIT_SECONDS", apiWaitSeconds),
     shellConstant("API_WAIT_ATTEMPTS", Math.max(1, Math.ceil(apiWaitSeconds / pollSeconds))),
     shellConstant("PROBE_ATTEMPTS", Math.ceil(probeSeconds / pollSeconds)),
-    shellConstant("KUBEADM_ATTEMPTS", wholeNumber("kubeadmAttempts", options.kubeadmAttempts ?? 3, 1)),
+    shellConstant(
+      "KUBEADM_ATTEMPTS",
+      wholeNumber("kubeadmAttempts", options.kubeadmAttempts ?? 3, 1),
+    ),
     shellConstant("KUBEADM_RETRY_SECONDS", 30),
     shellConstant("APT_ATTEMPTS", wholeNumber("networkAttempts", options.networkAttempts ?? 5, 1)),
     shellConstant("AWS_ATTEMPTS", wholeNumber("networkAttempts", options.networkAttempts ?? 5, 1)),
