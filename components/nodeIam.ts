@@ -91,6 +91,7 @@ export function calicoNodePolicy(region: string, vpcId: string): PolicyDocument 
  * masters, Get/PutParameter on the init marker parameter alone.
  */
 export function bootstrapPolicy(
+  region: string,
   clusterName: string,
   initMarkerParameterArn: string | undefined,
 ): PolicyDocument {
@@ -99,7 +100,8 @@ export function bootstrapPolicy(
       Sid: "ReportOwnHealth",
       Effect: "Allow",
       Action: ["autoscaling:SetInstanceHealth"],
-      Resource: "*",
+      // The groups' names start with the cluster's (namePrefix), and they carry its tag.
+      Resource: `arn:${awsPartition(region)}:autoscaling:${region}:*:autoScalingGroup:*:autoScalingGroupName/${clusterName}-*`,
       Condition: {
         StringEquals: { [`autoscaling:ResourceTag/kubernetes.io/cluster/${clusterName}`]: "owned" },
       },
@@ -180,7 +182,9 @@ export class NodeIam extends pulumi.ComponentResource {
           policy: pulumi
             .output(args.initMarkerParameterArn)
             .apply((arn) =>
-              JSON.stringify(bootstrapPolicy(clusterName, role === "master" ? arn : undefined)),
+              JSON.stringify(
+                bootstrapPolicy(region, clusterName, role === "master" ? arn : undefined),
+              ),
             ),
         },
         { parent: this },

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { renderBootstrapScript } from "../lib/nodes/bootstrapScript";
+import { randomBytes } from "node:crypto";
 import {
+  encodeUserData,
   maxUserDataBytes,
   renderMasterUserData,
   renderWorkerUserData,
@@ -17,6 +19,7 @@ import { exampleStacks, loadExample } from "./support/stacks";
 import {
   type CloudConfig,
   documentOfKind,
+  cloudConfigText,
   fileContent,
   parseCloudConfig,
 } from "./support/userData";
@@ -135,10 +138,29 @@ for (const stack of exampleStacks) {
       assert.equal(userData.files.get("/usr/local/sbin/kubeadm-bootstrap")?.permissions, "0700");
     });
 
-    test("every node's user data fits EC2's 16 KiB with realistic secrets", () => {
+    test("script hygiene: inherit_errexit, a restrictive umask, bounded metadata calls", () => {
+      const text = script(master("init"));
+      assert.match(text, /^shopt -s inherit_errexit$/m);
+      assert.match(text, /^umask 077$/m);
+      for (const line of text.split("\n").filter((l) => l.includes('"$IMDS/latest'))) {
+        assert.ok(
+          /--max-time \d+/.test(text.slice(text.indexOf(line) - 200, text.indexOf(line))),
+          line,
+        );
+      }
+      assert.equal(
+        scriptConstant(text, "IMAGE_REPOSITORY"),
+        config.registryMirror ?? "registry.k8s.io",
+      );
+    });
+
+    test("every node's user data fits EC2's 16 KiB with realistic secrets, gzip'd only when it must", () => {
       for (const rendered of renderStackUserData(stack)) {
-        const bytes = Buffer.byteLength(rendered.text);
-        assert.ok(bytes < maxUserDataBytes, `${rendered.node}: ${bytes} bytes`);
+        const bytes = rendered.payload.length;
+        assert.ok(bytes <= maxUserDataBytes, `${rendered.node}: ${bytes} bytes`);
+        const gzipped = rendered.payload[0] === 0x1f && rendered.payload[1] === 0x8b;
+        assert.equal(gzipped, Buffer.byteLength(rendered.text) > maxUserDataBytes, rendered.node);
+        assert.equal(cloudConfigText(rendered.payload), rendered.text);
       }
     });
   });
@@ -149,11 +171,12 @@ describe("limits and refusals", () => {
   const settings = kubeadmClusterSettings(config, plan, "api.example.com");
   const { join, pki } = sampleSecrets();
 
-  test("user data over 16 KiB is refused with its size", () => {
-    const huge = { ...pki, etcdCaKeyPem: "x".repeat(maxUserDataBytes) };
+  test("user data that even gzip cannot fit in 16 KiB is refused with its size", () => {
+    const huge = { ...pki, etcdCaKeyPem: randomBytes(maxUserDataBytes).toString("base64") };
+    const text = renderMasterUserData({ settings, role: "init", maxPods: 110, join, pki: huge });
     assert.throws(
-      () => renderMasterUserData({ settings, role: "init", maxPods: 110, join, pki: huge }),
-      /the init user data is \d+ bytes; EC2 accepts at most 16384/,
+      () => encodeUserData(text, "init"),
+      /the init user data is \d+ bytes \(\d+ gzip'd\); EC2 accepts at most 16384/,
     );
   });
 
@@ -177,7 +200,7 @@ describe("limits and refusals", () => {
     );
     assert.throws(
       () => renderBootstrapScript({ ...base, joinDelaySeconds: -1 }),
-      /joinDelaySeconds must be a non-negative integer/,
+      /joinDelaySeconds must be an integer of at least 0/,
     );
   });
 });
