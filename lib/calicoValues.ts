@@ -17,6 +17,7 @@ import type { Encapsulation } from "../policy/rules/facts";
 import type { Finding, FindingCode, Problem } from "../policy/rules/findings";
 import type { AddressPlan } from "./plan/addressPlan";
 import { type ClusterConfig, projectName } from "./config/clusterConfig";
+import { mirroredImage } from "./registryMirror";
 
 /** The Helm repository that serves both Calico charts. */
 export const calicoChartRepository = "https://docs.tigera.io/calico/charts";
@@ -53,7 +54,13 @@ export type TigeraOperatorValues = {
       readonly ipPools: readonly IpPoolValues[];
     };
     readonly serviceCIDRs: readonly string[];
+    /** With a registry mirror: `<mirror>/`, under which the operator pulls `calico/<component>`. */
+    readonly registry?: string;
   };
+  /** With a registry mirror: where the operator's own image (`tigera/operator`) comes from. */
+  readonly tigeraOperator?: { readonly registry: string };
+  /** With a registry mirror: the calicoctl image, with its registry. */
+  readonly calicoctl?: { readonly image: string };
   readonly defaultFelixConfiguration: {
     readonly enabled: true;
     /** CrossSubnet sends same-subnet pod traffic unencapsulated, which EC2 drops unless the check is off. */
@@ -67,7 +74,8 @@ export type CalicoProblemCode = FindingCode | "calico-version-unsupported" | "po
 export type CalicoProblem = Problem<CalicoProblemCode>;
 
 export type CalicoPlan = Pick<AddressPlan, "stack" | "podPool" | "findings">;
-export type CalicoConfig = Pick<ClusterConfig, "serviceCidr" | "calico">;
+export type CalicoConfig = Pick<ClusterConfig, "serviceCidr" | "calico"> &
+  Partial<Pick<ClusterConfig, "registryMirror">>;
 
 const podPoolKeys = new Set([`${projectName}:podCidr`, `${projectName}:podBlockSize`]);
 
@@ -149,12 +157,15 @@ export function podPoolIdentity(plan: Pick<AddressPlan, "podPool">): {
 
 /**
  * The tigera-operator chart values: one IPv4 pool from the plan, IPIP CrossSubnet over
- * BGP, the pod MTU from config, the service range, and EC2 source/dest check off.
+ * BGP, the pod MTU from config, the service range, and EC2 source/dest check off; with
+ * `calico-cluster:registryMirror`, every Calico image from the mirror (Installation
+ * `registry`, which must end in `/`, the operator's and calicoctl's registries).
  * @throws CalicoInputError when `calicoProblems` reports anything
  */
 export function tigeraOperatorValues(plan: CalicoPlan, config: CalicoConfig): TigeraOperatorValues {
   const problems = calicoProblems(plan, config);
   if (problems.length > 0) throw new CalicoInputError(plan.stack, problems);
+  const mirror = config.registryMirror;
   return {
     installation: {
       kubernetesProvider: "",
@@ -173,7 +184,14 @@ export function tigeraOperatorValues(plan: CalicoPlan, config: CalicoConfig): Ti
         ],
       },
       serviceCIDRs: [config.serviceCidr],
+      ...(mirror !== undefined ? { registry: `${mirror}/` } : {}),
     },
+    ...(mirror !== undefined
+      ? {
+          tigeraOperator: { registry: mirror },
+          calicoctl: { image: mirroredImage("docker.io/calico/ctl", mirror) },
+        }
+      : {}),
     defaultFelixConfiguration: { enabled: true, awsSrcDstCheck: "Disable" },
   };
 }
