@@ -163,6 +163,8 @@ default_curl "$@"`,
         { name: "node-ip", value: "10.40.1.23" },
       ]);
       assert.equal(join.controlPlane.localAPIEndpoint.advertiseAddress, "10.40.1.23");
+      // A master that joined sets the marker (this also migrates clusters deployed before it).
+      assert.equal(run.ssmParameter(marker(stack)), "initialised");
     }
   });
 

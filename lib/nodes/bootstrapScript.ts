@@ -51,7 +51,7 @@ export interface BootstrapScriptOptions {
   readonly clusterCaPath: string;
   /** kubeadm's image repository (the registry mirror); @default registry.k8s.io */
   readonly imageRepository?: string;
-  /** The SSM parameter holding the init marker; required for the `init` role. */
+  /** The SSM parameter holding the init marker; required for `init`, set by masters that join. */
   readonly initMarkerParameter?: string;
   /**
    * Seconds a joining master waits after the cluster answers. etcd adds members one

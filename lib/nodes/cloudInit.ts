@@ -130,7 +130,7 @@ export interface MasterUserDataOptions {
   readonly maxPods: number;
   /** Seconds this master waits before joining; see BootstrapScriptOptions. @default 0 */
   readonly joinDelaySeconds?: number;
-  /** The cluster's init marker parameter (`initMarkerParameterName`); required for `init`. */
+  /** The cluster's init marker parameter (`initMarkerParameterName`); required for `init`, set by every master that joins. */
   readonly initMarkerParameter?: string;
   readonly join: JoinSecrets;
   readonly pki: ControlPlaneSecrets;
@@ -179,7 +179,7 @@ export function renderMasterUserData(options: MasterUserDataOptions): string {
           apiEndpointHost: settings.controlPlaneEndpointHost,
           clusterCaPath: `${kubernetesPkiDirectory}/ca.crt`,
           imageRepository: settings.imageRepository,
-          initMarkerParameter: options.role === "init" ? options.initMarkerParameter : undefined,
+          initMarkerParameter: options.initMarkerParameter,
           joinDelaySeconds: options.joinDelaySeconds,
           hooks: options.hooks,
         }),

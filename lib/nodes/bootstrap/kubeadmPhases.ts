@@ -160,6 +160,11 @@ join_cluster() {
   fi
   run_kubeadm_with_retries join --config "$config" ||
     fail "kubeadm join failed $KUBEADM_ATTEMPTS times"
+  # A master that joined proves the cluster was initialised; this also sets the marker of
+  # a cluster deployed before the marker existed, once any master is replaced.
+  if [ "$ROLE" != worker ] && [ -n "$INIT_MARKER_PARAMETER" ]; then
+    retry "$AWS_ATTEMPTS" 10 write_init_marker || log "could not set $INIT_MARKER_PARAMETER"
+  fi
 }
 
 main() {
