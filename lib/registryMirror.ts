@@ -12,9 +12,6 @@
 /** kubeadm's default image repository. */
 export const defaultImageRepository = "registry.k8s.io";
 
-/** `host[:port][/path]`, lower case, no scheme and no trailing slash. */
-export const registryMirrorPattern = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9._-]+)*$/;
-
 const upstreamRegistries = ["registry.k8s.io", "quay.io", "docker.io", "ghcr.io", "public.ecr.aws"];
 
 /**

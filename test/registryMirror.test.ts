@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  kubeadmImageRepository,
-  mirroredImage,
-  registryMirrorPattern,
-} from "../lib/registryMirror";
+import { registryMirrorPattern } from "../lib/config/schema";
+import { kubeadmImageRepository, mirroredImage } from "../lib/registryMirror";
 
 describe("registry mirror", () => {
   const mirror = "111122223333.dkr.ecr.us-east-1.amazonaws.com/mirror";

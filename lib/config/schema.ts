@@ -8,7 +8,9 @@ import { z } from "zod";
 import { parseCidr } from "../../policy/rules/cidr";
 import { defaultMaxPods } from "../../policy/rules/sizing";
 import { kubernetesVersionProblem } from "./kubernetesVersion";
-import { registryMirrorPattern } from "../registryMirror";
+
+/** `calico-cluster:registryMirror`: `host[:port][/path]`, lower case, no scheme and no trailing slash. */
+export const registryMirrorPattern = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9._-]+)*$/;
 
 /** Ubuntu 24.04 amd64 through its public SSM parameter: previews need no AMI lookup. */
 export const defaultNodeImage =
