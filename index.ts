@@ -12,7 +12,9 @@ import { Calico } from "./components/calico";
 import { ClusterPki } from "./components/clusterPki";
 import { ClusterSecrets } from "./components/clusterSecrets";
 import { ControlPlane } from "./components/controlPlane";
+import { ClusterInitMarker } from "./components/initMarker";
 import { Network } from "./components/network";
+import { InterfaceEndpoints } from "./components/network/interfaceEndpoints";
 import { NodeGroup } from "./components/nodeGroup";
 import { NodeIam } from "./components/nodeIam";
 import { SecurityGroups } from "./components/securityGroups";
@@ -45,7 +47,33 @@ const api = new ApiLoadBalancer(
   },
   { provider },
 );
-const iam = new NodeIam("iam", { config, vpcId: network.vpcId }, { provider });
+// Without NAT the AWS APIs are reached through interface endpoints; with NAT, through it.
+const endpoints =
+  config.natGateways === "none"
+    ? new InterfaceEndpoints(
+        "endpoints",
+        {
+          config,
+          vpcId: network.vpcId,
+          vpcCidr: network.vpcCidr,
+          subnetIds: network.privateSubnetIdList,
+        },
+        { provider },
+      )
+    : undefined;
+/** What a node in each AZ needs before it boots: its NAT default route, or the endpoints. */
+const egressDependencies: Record<string, pulumi.Resource[]> = Object.fromEntries(
+  network.availabilityZones.map((zone) => {
+    const route = network.privateDefaultRoutes[zone];
+    return [zone, route ? [route] : endpoints ? [endpoints] : []];
+  }),
+);
+const initMarker = new ClusterInitMarker("init-marker", { config }, { provider });
+const iam = new NodeIam(
+  "iam",
+  { config, vpcId: network.vpcId, initMarkerParameterArn: initMarker.parameterArn },
+  { provider },
+);
 const pki = new ClusterPki("pki", { config, apiEndpointHost: api.endpointHost });
 // The PKI and the join token reach nodes through this store, never through user data.
 const secrets = new ClusterSecrets(
@@ -72,8 +100,11 @@ const controlPlane = new ControlPlane(
     securityGroupIds: [security.masterSecurityGroupId],
     instanceProfileName: iam.master.instanceProfileName,
     apiTargetGroupArn: api.targetGroupArn,
+    initMarkerParameter: initMarker.parameterName,
+    egressDependencies,
   },
-  { provider },
+  // The bootstrap reads the marker and reports its health with the roles' policies.
+  { provider, dependsOn: [iam, initMarker] },
 );
 
 const workerGroups = config.workerGroups.map(
@@ -90,8 +121,9 @@ const workerGroups = config.workerGroups.map(
         privateSubnetIds: network.privateSubnetIds,
         securityGroupIds: [security.nodeSecurityGroupId],
         instanceProfileName: iam.worker.instanceProfileName,
+        egressDependencies,
       },
-      { provider },
+      { provider, dependsOn: [iam] },
     ),
 );
 

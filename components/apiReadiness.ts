@@ -10,7 +10,7 @@ import { refuseArgs } from "./refusal";
 import * as pulumi from "@pulumi/pulumi";
 import { discoveryTokenCaCertHash } from "../lib/api/discoveryHash";
 import { apiServerUrl } from "../lib/api/kubeconfig";
-import { httpsReadyzProbe, waitForReadyz } from "../lib/api/readyz";
+import { clusterReadyProbe, httpsReadyzProbe, waitForReadyz } from "../lib/api/readyz";
 
 /** `calico-cluster:apiReadinessTimeoutMinutes` unless set; kubeadm plus package installs take ~5-10 minutes. */
 export const defaultReadinessTimeoutMinutes = 20;
@@ -43,7 +43,7 @@ export const readyzWaitProvider: pulumi.dynamic.ResourceProvider<
   async create(inputs) {
     const outcome = await waitForReadyz({
       url: inputs.url,
-      probe: httpsReadyzProbe(inputs.caCertPem),
+      probe: clusterReadyProbe(httpsReadyzProbe(inputs.caCertPem)),
       timeoutMs: inputs.timeoutSeconds * 1000,
       intervalMs: inputs.intervalSeconds * 1000,
     });

@@ -35,6 +35,7 @@ export interface ControlPlaneArgs {
     | "serviceCidr"
     | "nodeImage"
     | "nodeRootDeviceName"
+    | "registryMirror"
     | "masters"
   >;
   /** The address plan: AZs in slot order and the pod pool. Required. */
@@ -49,10 +50,17 @@ export interface ControlPlaneArgs {
   readonly privateSubnetIds: Readonly<Record<string, pulumi.Input<string>>>;
   /** Security groups of the masters' network interface (`SecurityGroups.masterSecurityGroupId`, plus the node group if masters run pods). Required. */
   readonly securityGroupIds: readonly pulumi.Input<string>[];
+  /**
+   * Per AZ name, what a node there needs before it boots: its NAT default route,
+   * or the VPC interface endpoints without NAT. @default none
+   */
+  readonly egressDependencies?: Readonly<Record<string, readonly pulumi.Resource[]>>;
   /** Instance profile of the masters (`NodeIam.instanceProfileName` of the master role). Required. */
   readonly instanceProfileName: pulumi.Input<string>;
   /** The API load balancer's target group on 6443 (`ApiLoadBalancer.targetGroupArn`). Required. */
   readonly apiTargetGroupArn: pulumi.Input<string>;
+  /** The cluster's init marker parameter (`ClusterInitMarker.parameterName`). Required. */
+  readonly initMarkerParameter: string;
 }
 
 export class ControlPlane extends pulumi.ComponentResource {
@@ -110,6 +118,7 @@ export class ControlPlane extends pulumi.ComponentResource {
                 joinDelaySeconds: Math.max(0, order - 1) * masterJoinStaggerSeconds,
                 join: { caCertHash: join.caCertHash },
                 store,
+                initMarkerParameter: args.initMarkerParameter,
               }),
             ).toString("base64"),
           ),
@@ -153,7 +162,8 @@ export class ControlPlane extends pulumi.ComponentResource {
             autoscaled: false,
           }),
         },
-        { parent: this },
+        // A master booting before its AZ's egress exists fails its bootstrap.
+        { parent: this, dependsOn: [...(args.egressDependencies?.[zone.name] ?? [])] },
       );
       this.autoScalingGroupNames[zone.name] = group.name;
       this.launchTemplateIds[zone.name] = launchTemplate.id;

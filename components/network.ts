@@ -82,6 +82,8 @@ export class Network extends pulumi.ComponentResource {
   /** AZ hosting a NAT gateway → the public IPv4 address nodes' traffic leaves from. */
   readonly natPublicIps: Record<string, pulumi.Output<string>>;
   readonly s3EndpointId: pulumi.Output<string>;
+  /** AZ name → its private default route (to a NAT gateway); absent with `natGateways: none`. */
+  readonly privateDefaultRoutes: Record<string, aws.ec2.Route>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("calico-cluster:network:Network", name, {}, opts);
@@ -193,6 +195,7 @@ export class Network extends pulumi.ComponentResource {
     }
 
     const placement = natPlacement(zones, natGateways);
+    const privateDefaultRoutes: Record<string, aws.ec2.Route> = {};
     const privateRouteTables = new Map<string, aws.ec2.RouteTable>();
     for (const [zone, privateSubnet] of privateSubnets) {
       const routeTable = new aws.ec2.RouteTable(
@@ -208,7 +211,7 @@ export class Network extends pulumi.ComponentResource {
       );
       const natZone = placement[zone];
       if (natZone !== undefined) {
-        new aws.ec2.Route(
+        privateDefaultRoutes[zone] = new aws.ec2.Route(
           logicalName(zone, "private", "default"),
           {
             routeTableId: routeTable.id,
@@ -257,6 +260,7 @@ export class Network extends pulumi.ComponentResource {
     this.natGatewayIds = natGatewayIds;
     this.natPublicIps = natPublicIps;
     this.s3EndpointId = s3Endpoint.id;
+    this.privateDefaultRoutes = privateDefaultRoutes;
     this.registerOutputs({
       vpcId: this.vpcId,
       vpcCidr: this.vpcCidr,

@@ -31,6 +31,7 @@ export interface NodeGroupArgs {
     | "serviceCidr"
     | "nodeImage"
     | "nodeRootDeviceName"
+    | "registryMirror"
     | "workerGroups"
   >;
   /** The address plan: the group's sizes and AZs, and the pod pool. Required. */
@@ -47,6 +48,11 @@ export interface NodeGroupArgs {
   readonly privateSubnetIds: Readonly<Record<string, pulumi.Input<string>>>;
   /** Security groups of the workers' network interface (`SecurityGroups.nodeSecurityGroupId`). Required. */
   readonly securityGroupIds: readonly pulumi.Input<string>[];
+  /**
+   * Per AZ name, what a node there needs before it boots: its NAT default route,
+   * or the VPC interface endpoints without NAT. @default none
+   */
+  readonly egressDependencies?: Readonly<Record<string, readonly pulumi.Resource[]>>;
   /** Instance profile of the workers (`NodeIam.instanceProfileName` of the worker role). Required. */
   readonly instanceProfileName: pulumi.Input<string>;
 }
@@ -146,8 +152,17 @@ export class NodeGroup extends pulumi.ComponentResource {
           autoscaled: true,
         }),
       },
-      // cluster-autoscaler owns the desired capacity once the group exists.
-      { parent: this, ignoreChanges: ["desiredCapacity"] },
+      // cluster-autoscaler owns the desired capacity once the group exists; nodes
+      // booting before their AZ's egress exists fail their bootstrap.
+      {
+        parent: this,
+        ignoreChanges: ["desiredCapacity"],
+        dependsOn: [
+          ...new Set(
+            groupPlan.availabilityZones.flatMap((zone) => args.egressDependencies?.[zone] ?? []),
+          ),
+        ],
+      },
     );
 
     this.autoScalingGroupName = autoScalingGroup.name;

@@ -2,7 +2,9 @@
  * IAM roles and instance profiles for masters and workers, least privilege:
  * what Calico's Felix needs to turn off its instance's source/destination check
  * (`awsSrcDstCheck: Disable`, so unencapsulated same-subnet pod traffic is not
- * dropped), pulling images from ECR, and SSM Session Manager instead of SSH.
+ * dropped), pulling images from ECR, SSM Session Manager instead of SSH, a
+ * node reporting itself unhealthy when its bootstrap fails, and (masters only)
+ * reading and setting the cluster's init marker.
  * The AWS cloud provider's permissions are out of scope.
  *
  * Policy documents are plain JSON built here, not `aws.iam.getPolicyDocument`:
@@ -83,6 +85,39 @@ export function calicoNodePolicy(region: string, vpcId: string): PolicyDocument 
   };
 }
 
+/**
+ * What the bootstrap calls on AWS: SetInstanceHealth on its own group's
+ * instances (held to the cluster's groups by their ownership tag) and, for
+ * masters, Get/PutParameter on the init marker parameter alone.
+ */
+export function bootstrapPolicy(
+  region: string,
+  clusterName: string,
+  initMarkerParameterArn: string | undefined,
+): PolicyDocument {
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "ReportOwnHealth",
+      Effect: "Allow",
+      Action: ["autoscaling:SetInstanceHealth"],
+      // The groups' names start with the cluster's (namePrefix), and they carry its tag.
+      Resource: `arn:${awsPartition(region)}:autoscaling:${region}:*:autoScalingGroup:*:autoScalingGroupName/${clusterName}-*`,
+      Condition: {
+        StringEquals: { [`autoscaling:ResourceTag/kubernetes.io/cluster/${clusterName}`]: "owned" },
+      },
+    },
+  ];
+  if (initMarkerParameterArn !== undefined) {
+    statements.push({
+      Sid: "ClusterInitMarker",
+      Effect: "Allow",
+      Action: ["ssm:GetParameter", "ssm:PutParameter"],
+      Resource: initMarkerParameterArn,
+    });
+  }
+  return { Version: "2012-10-17", Statement: statements };
+}
+
 /** AWS managed policies every node gets: ECR pulls and SSM Session Manager. */
 export function managedPolicyArns(region: string): Record<string, string> {
   const partition = awsPartition(region);
@@ -97,6 +132,8 @@ export interface NodeIamArgs {
   readonly config: Pick<ClusterConfig, "clusterName" | "region">;
   /** The cluster VPC's id (`Network.vpcId`); Calico may only modify interfaces in it. Required. */
   readonly vpcId: pulumi.Input<string>;
+  /** The init marker's ARN (`ClusterInitMarker.parameterArn`); masters may read and set it. Required. */
+  readonly initMarkerParameterArn: pulumi.Input<string>;
 }
 
 export interface NodeIdentity {
@@ -134,6 +171,21 @@ export class NodeIam extends pulumi.ComponentResource {
           policy: pulumi
             .output(args.vpcId)
             .apply((vpcId) => JSON.stringify(calicoNodePolicy(region, vpcId))),
+        },
+        { parent: this },
+      );
+      new aws.iam.RolePolicy(
+        logicalName(role, "bootstrap"),
+        {
+          role: iamRole.name,
+          name: "node-bootstrap",
+          policy: pulumi
+            .output(args.initMarkerParameterArn)
+            .apply((arn) =>
+              JSON.stringify(
+                bootstrapPolicy(region, clusterName, role === "master" ? arn : undefined),
+              ),
+            ),
         },
         { parent: this },
       );

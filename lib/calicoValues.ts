@@ -24,6 +24,7 @@ import type { Finding, FindingCode, Problem } from "../policy/rules/findings";
 import type { AddressPlan } from "./plan/addressPlan";
 import type { RoutingPlan } from "./plan/routing";
 import { type ClusterConfig, projectName } from "./config/clusterConfig";
+import { mirroredImage } from "./registryMirror";
 
 /** The Helm repository that serves both Calico charts. */
 export const calicoChartRepository = "https://docs.tigera.io/calico/charts";
@@ -66,6 +67,8 @@ export type TigeraOperatorValues = {
       readonly nodeAddressAutodetectionV4: { readonly kubernetes: "NodeInternalIP" };
     };
     readonly serviceCIDRs: readonly string[];
+    /** With a registry mirror: `<mirror>/`, under which the operator pulls `calico/<component>`. */
+    readonly registry?: string;
   };
   /** The Calico API server (projectcalico.org/v3 through the Kubernetes API). */
   readonly apiServer: { readonly enabled: boolean };
@@ -73,6 +76,10 @@ export type TigeraOperatorValues = {
   readonly goldmane: { readonly enabled: boolean };
   /** Whisker, the flow-log UI. */
   readonly whisker: { readonly enabled: boolean };
+  /** With a registry mirror: where the operator's own image (`tigera/operator`) comes from. */
+  readonly tigeraOperator?: { readonly registry: string };
+  /** With a registry mirror: the calicoctl image, with its registry. */
+  readonly calicoctl?: { readonly image: string };
   readonly defaultFelixConfiguration: {
     readonly enabled: true;
     /** CrossSubnet sends same-subnet pod traffic unencapsulated, which EC2 drops unless the check is off. */
@@ -88,7 +95,8 @@ export type CalicoProblem = Problem<CalicoProblemCode>;
 export type CalicoPlan = Pick<AddressPlan, "stack" | "podPool" | "findings"> & {
   readonly routing: Pick<RoutingPlan, "bgp">;
 };
-export type CalicoConfig = Pick<ClusterConfig, "serviceCidr" | "calico">;
+export type CalicoConfig = Pick<ClusterConfig, "serviceCidr" | "calico"> &
+  Partial<Pick<ClusterConfig, "registryMirror">>;
 
 const podPoolKeys = new Set([`${projectName}:podCidr`, `${projectName}:podBlockSize`]);
 
@@ -171,12 +179,15 @@ export function podPoolIdentity(plan: Pick<AddressPlan, "podPool">): {
 /**
  * The tigera-operator chart values: one IPv4 pool from the plan, IPIP CrossSubnet with
  * the plan's routing (BGP full mesh, or Felix with BGP off), the pod MTU and optional
- * components from config, the service range, and EC2 source/dest check off.
+ * components from config, the service range, and EC2 source/dest check off; with
+ * `calico-cluster:registryMirror`, every Calico image from the mirror (Installation
+ * `registry`, which must end in `/`, the operator's and calicoctl's registries).
  * @throws CalicoInputError when `calicoProblems` reports anything
  */
 export function tigeraOperatorValues(plan: CalicoPlan, config: CalicoConfig): TigeraOperatorValues {
   const problems = calicoProblems(plan, config);
   if (problems.length > 0) throw new CalicoInputError(plan.stack, problems);
+  const mirror = config.registryMirror;
   return {
     installation: {
       kubernetesProvider: "",
@@ -198,10 +209,17 @@ export function tigeraOperatorValues(plan: CalicoPlan, config: CalicoConfig): Ti
         nodeAddressAutodetectionV4: { kubernetes: "NodeInternalIP" },
       },
       serviceCIDRs: [config.serviceCidr],
+      ...(mirror !== undefined ? { registry: `${mirror}/` } : {}),
     },
     apiServer: { enabled: config.calico.apiServer },
     goldmane: { enabled: config.calico.goldmane },
     whisker: { enabled: config.calico.whisker },
+    ...(mirror !== undefined
+      ? {
+          tigeraOperator: { registry: mirror },
+          calicoctl: { image: mirroredImage("docker.io/calico/ctl", mirror) },
+        }
+      : {}),
     defaultFelixConfiguration: { enabled: true, awsSrcDstCheck: "Disable" },
   };
 }

@@ -15,12 +15,14 @@ import { parse as parseYaml } from "yaml";
 import { planAddresses } from "../lib/plan/addressPlan";
 import {
   type ControlPlaneSecrets,
+  encodeUserData,
   type JoinSecrets,
   renderMasterUserData,
   renderWorkerUserData,
 } from "../lib/nodes/cloudInit";
 import { formatProblems } from "../lib/config/problems";
 import { kubeadmClusterSettings } from "../lib/nodes/kubeadmConfig";
+import { initMarkerParameterName } from "../lib/nodes/initMarker";
 import { listStacks, loadStack } from "../lib/config/stackFiles";
 import { type SecretStoreNames, secretStoreNamesFor } from "../lib/nodes/secretStore";
 
@@ -86,7 +88,10 @@ export interface RenderedUserData {
   readonly stack: string;
   /** `master-init`, `master-join` or `worker-<group>`. */
   readonly node: string;
+  /** The cloud-config. */
   readonly text: string;
+  /** What EC2 gets (`encodeUserData`): the text, or gzip'd when it would not fit. */
+  readonly payload: Buffer;
 }
 
 /**
@@ -111,17 +116,25 @@ export function renderStackUserData(stack: string): RenderedUserData[] {
       role,
       maxPods: config.masters.maxPods,
       joinDelaySeconds: role === "init" ? 0 : 90,
+      initMarkerParameter: initMarkerParameterName(config.clusterName),
       join,
       store,
     });
+  const rendered = (node: string, text: string): RenderedUserData => ({
+    stack,
+    node,
+    text,
+    payload: encodeUserData(text),
+  });
   return [
-    { stack, node: "master-init", text: master("init") },
-    { stack, node: "master-join", text: master("control-plane") },
-    ...config.workerGroups.map((group) => ({
-      stack,
-      node: `worker-${group.name}`,
-      text: renderWorkerUserData({ settings, maxPods: group.maxPods, join, store }),
-    })),
+    rendered("master-init", master("init")),
+    rendered("master-join", master("control-plane")),
+    ...config.workerGroups.map((group) =>
+      rendered(
+        `worker-${group.name}`,
+        renderWorkerUserData({ settings, maxPods: group.maxPods, join, store }),
+      ),
+    ),
   ];
 }
 

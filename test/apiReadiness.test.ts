@@ -13,6 +13,8 @@ import { discoveryTokenCaCertHash } from "../lib/api/discoveryHash";
 import { installMockEngine, type RecordedResource } from "../lib/harness/mockEngine";
 import {
   type Clock,
+  clusterInfoPath,
+  clusterReadyProbe,
   formatDuration,
   httpsReadyzProbe,
   type ProbeResult,
@@ -95,6 +97,25 @@ describe("waitForReadyz", () => {
     );
   });
 
+  test("the cluster is ready only once /readyz answers and cluster-info is published", async () => {
+    const answers: Record<string, ProbeResult> = {
+      "https://api.example:6443/readyz": { ready: true },
+      [`https://api.example:6443${clusterInfoPath}`]: { ready: false, reason: "HTTP 403" },
+    };
+    const probe = clusterReadyProbe(async (url) => answers[url] ?? { ready: false, reason: url });
+    assert.deepEqual(await probe("https://api.example:6443/readyz"), {
+      ready: false,
+      reason: `/readyz answers but ${clusterInfoPath}: HTTP 403`,
+    });
+    answers[`https://api.example:6443${clusterInfoPath}`] = { ready: true };
+    assert.deepEqual(await probe("https://api.example:6443/readyz"), { ready: true });
+    answers["https://api.example:6443/readyz"] = { ready: false, reason: "HTTP 500" };
+    assert.deepEqual(await probe("https://api.example:6443/readyz"), {
+      ready: false,
+      reason: "HTTP 500",
+    });
+  });
+
   test("formatDuration", () => {
     assert.equal(formatDuration(20 * 60_000), "20m");
     assert.equal(formatDuration(90_000), "1m30s");
@@ -172,6 +193,10 @@ describe("httpsReadyzProbe and the dynamic provider, against a local HTTPS serve
     server = https.createServer(
       { key: certificates.key, cert: certificates.cert },
       (request, response) => {
+        if (request.url === clusterInfoPath && mode === "ok") {
+          response.writeHead(200).end('{"kind":"ConfigMap"}');
+          return;
+        }
         if (request.url !== "/readyz" || mode === "hang") {
           if (mode !== "hang") response.writeHead(404).end();
           return;

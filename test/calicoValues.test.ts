@@ -61,6 +61,19 @@ describe("tigeraOperatorValues", () => {
         assert.deepEqual(network.nodeAddressAutodetectionV4, { kubernetes: "NodeInternalIP" });
       });
 
+      it("pulls every Calico image from the registry mirror when there is one, else upstream", () => {
+        const mirror = config.registryMirror;
+        if (mirror === undefined) {
+          assert.equal(values.installation.registry, undefined);
+          assert.equal(values.tigeraOperator, undefined);
+          assert.equal(values.calicoctl, undefined);
+          return;
+        }
+        assert.equal(values.installation.registry, `${mirror}/`);
+        assert.deepEqual(values.tigeraOperator, { registry: mirror });
+        assert.deepEqual(values.calicoctl, { image: `${mirror}/calico/ctl` });
+      });
+
       it("sets the pod MTU from config, leaving room for the IPIP header", () => {
         assert.equal(network.mtu, config.calico.mtu);
         assert.ok(network.mtu <= config.calico.hostMtu - ipipOverheadBytes);

@@ -25,6 +25,7 @@ import { exampleStacks, loadExample } from "./support/stacks";
 import {
   type CloudConfig,
   documentOfKind,
+  cloudConfigText,
   fileContent,
   parseCloudConfig,
   yamlDocuments,
@@ -172,6 +173,22 @@ for (const stack of exampleStacks) {
       assert.equal(userData.files.get("/usr/local/sbin/kubeadm-bootstrap")?.permissions, "0700");
     });
 
+    test("script hygiene: inherit_errexit, a restrictive umask, bounded metadata calls", () => {
+      const text = script(master("init"));
+      assert.match(text, /^shopt -s inherit_errexit$/m);
+      assert.match(text, /^umask 077$/m);
+      for (const line of text.split("\n").filter((l) => l.includes('"$IMDS/latest'))) {
+        assert.ok(
+          /--max-time \d+/.test(text.slice(text.indexOf(line) - 200, text.indexOf(line))),
+          line,
+        );
+      }
+      assert.equal(
+        scriptConstant(text, "IMAGE_REPOSITORY"),
+        config.registryMirror ?? "registry.k8s.io",
+      );
+    });
+
     test("every node's user data fits EC2's 16 KiB gzip'd, and encodes the same every time", () => {
       for (const rendered of renderStackUserData(stack)) {
         const encoded = encodeUserData(rendered.text);
@@ -179,6 +196,8 @@ for (const stack of exampleStacks) {
         assert.equal(gunzipSync(encoded).toString("utf8"), rendered.text);
         assert.deepEqual(encodeUserData(rendered.text), encoded);
         assert.deepEqual([...encoded.subarray(4, 10)], [0, 0, 0, 0, 2, 3], "mtime 0, Unix");
+        assert.deepEqual(rendered.payload, encoded, rendered.node);
+        assert.equal(cloudConfigText(rendered.payload), rendered.text);
       }
     });
   });
@@ -224,7 +243,7 @@ describe("limits and refusals", () => {
     );
     assert.throws(
       () => renderBootstrapScript({ ...base, joinDelaySeconds: -1 }),
-      /joinDelaySeconds must be a non-negative integer/,
+      /joinDelaySeconds must be an integer of at least 0/,
     );
   });
 });

@@ -210,6 +210,8 @@ describe("cross-key config checks", () => {
     const problems = problemsFor({
       ...validClusterInput(),
       natGateways: "none",
+      nodeImage: "ami-0123456789abcdef0",
+      registryMirror: "registry.internal.example:5000/mirror",
       apiEndpoint: { access: "public", allowedCidrs: ["203.0.113.0/24"] },
     });
     assert.equal(problems.length, 1);
@@ -217,6 +219,39 @@ describe("cross-key config checks", () => {
     assert.match(
       problems[0].message,
       /^= "public" needs NAT gateways, but calico-cluster:natGateways = "none"/,
+    );
+  });
+
+  it("refuses natGateways none without a pre-baked nodeImage and a registryMirror, naming both keys", () => {
+    const problems = problemsFor({ ...validClusterInput(), natGateways: "none" });
+    assert.deepEqual(
+      problems.map((problem) => problem.subjects[0]),
+      ["calico-cluster:nodeImage", "calico-cluster:registryMirror"],
+    );
+    for (const problem of problems) {
+      assert.match(problem.message, /is required with calico-cluster:natGateways = "none"/);
+      assert.match(problem.message, /calico-cluster:(nodeImage|registryMirror) too/);
+    }
+    assert.deepEqual(
+      problemsFor({
+        ...validClusterInput(),
+        natGateways: "none",
+        nodeImage: "ami-0123456789abcdef0",
+      }).map((problem) => problem.subjects[0]),
+      ["calico-cluster:registryMirror"],
+    );
+    assert.deepEqual(
+      problemsFor({
+        ...validClusterInput(),
+        natGateways: "none",
+        nodeImage: "ami-0123456789abcdef0",
+        registryMirror: "111122223333.dkr.ecr.us-east-1.amazonaws.com/mirror",
+      }),
+      [],
+    );
+    assert.match(
+      problemsFor({ ...validClusterInput(), registryMirror: "https://mirror.example/" })[0].message,
+      /must be host\[:port\]\[\/path\]/,
     );
   });
 
@@ -254,6 +289,7 @@ describe("arbitrary stack configs", () => {
     "calico",
     "kubernetesVersion",
     "nodeImage",
+    "registryMirror",
     "typo",
   ];
   it("never throw: every problem names a key of the stack file, and valid ones plan", () => {

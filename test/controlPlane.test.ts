@@ -48,6 +48,37 @@ for (const stack of exampleStacks) {
         }
       });
 
+      test("each master group waits for its own AZ's NAT default route, and only that one", () => {
+        for (const zone of scenario.plan.availabilityZones) {
+          const group = masters(autoScalingGroupType).find((g) => g.name === `master-${zone.name}`);
+          assert.ok(group);
+          const routes = group.dependencies
+            .map(urnName)
+            .filter((name) => name.startsWith("route-"));
+          assert.deepEqual(routes, [`route-${zone.name}`]);
+        }
+      });
+
+      test("the first master's bootstrap reads the cluster's init marker; launch templates pin IP names", () => {
+        const first = zonesBySlot()[0];
+        const template = masters(launchTemplateType).find((t) => t.name === `master-${first}`);
+        assert.ok(template);
+        if (!preview) {
+          const text = decodeWireUserData(template.wireInputs.userData);
+          const script = fileContent(parseCloudConfig(text), "/usr/local/sbin/kubeadm-bootstrap");
+          assert.match(
+            script,
+            new RegExp(
+              `^readonly INIT_MARKER_PARAMETER='/calico-cluster/${scenario.config.clusterName}/kubeadm-init'$`,
+              "m",
+            ),
+          );
+        }
+        for (const t of masters(launchTemplateType)) {
+          assert.deepEqual(t.inputs.privateDnsNameOptions, { hostnameType: "ip-name" }, t.name);
+        }
+      });
+
       test("each master group sits in its own AZ's private subnet and registers with the API target group", () => {
         for (const zone of scenario.plan.availabilityZones) {
           const group = masters(autoScalingGroupType).find((g) => g.name === `master-${zone.name}`);
@@ -195,6 +226,7 @@ describe("ControlPlane input errors", () => {
           securityGroupIds: ["sg-x"],
           instanceProfileName: "profile",
           apiTargetGroupArn: "arn:tg",
+          initMarkerParameter: "/calico-cluster/errors/kubeadm-init",
         }),
       (error: unknown) =>
         pulumi.InputPropertiesError.isInstance(error) &&
@@ -221,6 +253,7 @@ describe("ControlPlane input errors", () => {
           securityGroupIds: ["sg-x"],
           instanceProfileName: "profile",
           apiTargetGroupArn: "arn:tg",
+          initMarkerParameter: "/calico-cluster/errors/kubeadm-init",
         }),
       new RegExp(`availabilityZones include ${first.name}, which has no private subnet id`),
     );

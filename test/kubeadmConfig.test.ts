@@ -49,6 +49,31 @@ for (const stack of exampleStacks) {
       assert.ok(cluster.apiServer.certSANs.includes(host));
     });
 
+    test("every document carries node-ip, the image repository and room for the load balancer in API calls", () => {
+      const cluster = documentOfKind(init, "ClusterConfiguration") as { imageRepository: string };
+      assert.equal(cluster.imageRepository, config.registryMirror ?? "registry.k8s.io");
+      const join = renderJoinConfiguration(settings, {
+        bootstrapToken: token,
+        caCertHash,
+        controlPlane: true,
+      });
+      for (const [kind, text] of [
+        ["InitConfiguration", init],
+        ["JoinConfiguration", join],
+      ] as const) {
+        const document = documentOfKind(text, kind) as {
+          nodeRegistration: { kubeletExtraArgs: { name: string; value: string }[] };
+          timeouts: { kubernetesAPICall: string };
+        };
+        assert.deepEqual(
+          document.nodeRegistration.kubeletExtraArgs,
+          [{ name: "node-ip", value: nodeIpPlaceholder }],
+          kind,
+        );
+        assert.equal(document.timeouts.kubernetesAPICall, "5m0s", kind);
+      }
+    });
+
     test("InitConfiguration: a bootstrap token with kubeadm's 24h TTL, node identity from the instance", () => {
       const initConfiguration = documentOfKind(init, "InitConfiguration") as {
         apiVersion: string;

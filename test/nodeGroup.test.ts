@@ -61,6 +61,17 @@ for (const stack of exampleStacks) {
         }
       });
 
+      test("each group waits for the NAT default routes of exactly its AZs", () => {
+        for (const group of workerPlans()) {
+          const asg = ofGroup(autoScalingGroupType, group.name);
+          const routes = asg.dependencies.map(urnName).filter((name) => name.startsWith("route-"));
+          assert.deepEqual(
+            routes.sort(),
+            group.availabilityZones.map((zone) => `route-${zone}`).sort(),
+          );
+        }
+      });
+
       test("cluster-autoscaler tags, with the max-pods node template equal to config", () => {
         for (const group of scenario.config.workerGroups) {
           const tags = groupTags(ofGroup(autoScalingGroupType, group.name));

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { RecordedResource } from "../lib/harness/mockEngine";
 import { Network } from "../components/network";
+import { ClusterInitMarker } from "../components/initMarker";
 import {
   awsPartition,
   calicoNodePolicy,
@@ -83,7 +84,12 @@ for (const stack of exampleStacks) {
       before(async () => {
         graph = await recordScenario(config, preview, (provider) => {
           const network = new Network("network", { config, plan }, { provider });
-          new NodeIam("iam", { config, vpcId: network.vpcId }, { provider });
+          const marker = new ClusterInitMarker("init-marker", { config }, { provider });
+          new NodeIam(
+            "iam",
+            { config, vpcId: network.vpcId, initMarkerParameterArn: marker.parameterArn },
+            { provider },
+          );
         });
       });
       const roleNamed = (name: string) => graph.one(T.iamRole, name);
@@ -130,7 +136,9 @@ for (const stack of exampleStacks) {
 
       it("gives both the Calico EC2 actions and nothing broad", () => {
         for (const role of ["master", "worker"]) {
-          const policies = graph.ofType(T.role).filter((p) => boundRole(p) === roleNamed(role));
+          const policies = graph
+            .ofType(T.role)
+            .filter((p) => boundRole(p) === roleNamed(role) && p.name === `${role}-calico`);
           assert.equal(policies.length, 1, role);
           const [policy] = policies;
           if (preview) {
@@ -144,6 +152,33 @@ for (const stack of exampleStacks) {
           for (const action of calicoActions) assert.ok(actions.includes(action), action);
           assertNarrow(document);
           assert.match(JSON.stringify(document), /vpc\/vpc@aws:ec2\/vpc:Vpc/);
+        }
+      });
+
+      it("lets nodes report their own health, and only masters touch the init marker", () => {
+        for (const role of ["master", "worker"]) {
+          const [policy] = graph
+            .ofType(T.role)
+            .filter((p) => boundRole(p) === roleNamed(role) && p.name === `${role}-bootstrap`);
+          assert.ok(policy, role);
+          if (preview) continue;
+          const document = JSON.parse(String(policy.inputs.policy)) as PolicyDocument;
+          assertNarrow(document);
+          const actions = document.Statement.flatMap((s) => asList(s.Action)).sort();
+          assert.deepEqual(
+            actions,
+            role === "master"
+              ? ["autoscaling:SetInstanceHealth", "ssm:GetParameter", "ssm:PutParameter"]
+              : ["autoscaling:SetInstanceHealth"],
+          );
+          const health = document.Statement.find((s) => s.Sid === "ReportOwnHealth");
+          assert.deepEqual(health?.Condition, {
+            StringEquals: {
+              [`autoscaling:ResourceTag/kubernetes.io/cluster/${config.clusterName}`]: "owned",
+            },
+          });
+          const marker = document.Statement.find((s) => s.Sid === "ClusterInitMarker");
+          if (marker) assert.equal(asList(marker.Resource).length, 1);
         }
       });
     });

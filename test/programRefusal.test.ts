@@ -28,6 +28,27 @@ describe("the program refuses what cannot work", () => {
     }
   });
 
+  it("refuses natGateways none without a pre-baked image and a mirror, naming both keys", async () => {
+    const result = await runProgramUnderMocks({
+      stack,
+      preview: true,
+      configOverrides: { "calico-cluster:natGateways": "none" },
+    });
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.resources, []);
+    if (!result.ok) {
+      assert.match(
+        result.error,
+        /calico-cluster:nodeImage is required with calico-cluster:natGateways = "none"/,
+      );
+      assert.match(
+        result.error,
+        /calico-cluster:registryMirror is required with calico-cluster:natGateways = "none"/,
+      );
+      assert.doesNotMatch(result.error, /\n\s+at /);
+    }
+  });
+
   it("registers nothing for a plan with errors and prints its findings", async () => {
     const result = await runProgramUnderMocks({
       stack,

@@ -115,3 +115,22 @@ export function httpsReadyzProbe(caCertPem: string, requestTimeoutMs = 5000): Re
       });
     });
 }
+
+/** What `kubeadm init`'s bootstrap-token phase publishes, readable anonymously. */
+export const clusterInfoPath = "/api/v1/namespaces/kube-public/configmaps/cluster-info";
+
+/**
+ * Ready means what the nodes wait for too: `/readyz` answers 200 and kube-public's
+ * `cluster-info` is readable, i.e. kubeadm init got through its last phases, not
+ * merely far enough for an API server to start.
+ */
+export function clusterReadyProbe(probe: ReadyzProbe): ReadyzProbe {
+  return async (url) => {
+    const readyz = await probe(url);
+    if (!readyz.ready) return readyz;
+    const clusterInfo = await probe(new URL(clusterInfoPath, url).toString());
+    return clusterInfo.ready
+      ? clusterInfo
+      : { ready: false, reason: `/readyz answers but ${clusterInfoPath}: ${clusterInfo.reason}` };
+  };
+}

@@ -8,6 +8,7 @@ import { parseCidr } from "../../policy/rules/cidr";
 import {
   azSlotCount,
   clusterConfigSchema,
+  defaultNodeImage,
   type ParsedClusterConfig,
   type WorkerGroupConfig,
 } from "./schema";
@@ -24,9 +25,11 @@ export interface AvailabilityZone {
 
 export interface ClusterConfig extends Omit<
   ParsedClusterConfig,
-  "availabilityZones" | "workerGroups" | "calico"
+  "availabilityZones" | "workerGroups" | "calico" | "nodeImage"
 > {
   readonly stack: string;
+  /** `calico-cluster:nodeImage`, or the default Ubuntu image. */
+  readonly nodeImage: string;
   readonly region: string;
   readonly availabilityZones: readonly AvailabilityZone[];
   readonly workerGroups: readonly (WorkerGroupConfig & { availabilityZones: string[] })[];
@@ -80,6 +83,33 @@ function apiEndpointIssues(
             "opens the private API endpoint to every address; list the internal ranges (VPN, peered VPCs) that need it",
         });
       }
+    });
+  }
+  return issues;
+}
+
+/**
+ * Without NAT gateways nodes reach neither apt, pkgs.k8s.io nor the public
+ * registries: the node software must come with the image and every image from a
+ * mirror inside the network. One issue per missing key.
+ */
+function privateClusterIssues(
+  cluster: Pick<ParsedClusterConfig, "natGateways" | "nodeImage" | "registryMirror">,
+): CrossKeyIssue[] {
+  if (cluster.natGateways !== "none") return [];
+  const issues: CrossKeyIssue[] = [];
+  if (cluster.nodeImage === undefined) {
+    issues.push({
+      path: ["nodeImage"],
+      input: undefined,
+      message: `is required with ${projectName}:natGateways = "none" (nodes cannot reach apt or pkgs.k8s.io): name an image with containerd, kubeadm, kubelet, kubectl of kubernetesVersion and the aws CLI pre-installed, and set ${projectName}:registryMirror too`,
+    });
+  }
+  if (cluster.registryMirror === undefined) {
+    issues.push({
+      path: ["registryMirror"],
+      input: undefined,
+      message: `is required with ${projectName}:natGateways = "none" (nodes cannot reach registry.k8s.io, quay.io or docker.io): name a registry inside the network that serves every image the cluster pulls, and set ${projectName}:nodeImage too`,
     });
   }
   return issues;
@@ -151,7 +181,7 @@ const stackConfigSchema = z
           "must be /16 to /22 (AWS allows at most /16; the subnet layout needs at least /22)",
       });
     }
-    for (const issue of apiEndpointIssues(cluster)) {
+    for (const issue of [...apiEndpointIssues(cluster), ...privateClusterIssues(cluster)]) {
       ctx.addIssue({
         code: "custom",
         path: ["cluster", ...issue.path],
@@ -252,6 +282,7 @@ export function parseClusterConfig(stack: string, region: unknown, cluster: unkn
     ok: true,
     config: {
       ...parsed,
+      nodeImage: parsed.nodeImage ?? defaultNodeImage,
       stack,
       region: result.data.region,
       availabilityZones: zones,

@@ -10,6 +10,13 @@ import { defaultMaxPods } from "../../policy/rules/sizing";
 import { kubernetesVersionProblem } from "./kubernetesVersion";
 import { defaultFullMeshMaxNodes } from "../../policy/rules/wellKnown";
 
+/** `calico-cluster:registryMirror`: `host[:port][/path]`, lower case, no scheme and no trailing slash. */
+export const registryMirrorPattern = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9._-]+)*$/;
+
+/** Ubuntu 24.04 amd64 through its public SSM parameter: previews need no AMI lookup. */
+export const defaultNodeImage =
+  "resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id";
+
 /** An IPv4 CIDR, valid and strictly masked; the reason comes from the shared rule. */
 const ipv4Cidr = z.string().superRefine((value, ctx) => {
   const parsed = parseCidr(value);
@@ -184,13 +191,29 @@ export const clusterConfigSchema = z.strictObject({
       if (problem) ctx.addIssue({ code: "custom", message: problem });
     })
     .default("1.34.2"),
-  /** AMI id, or an SSM parameter as `resolve:ssm:/path` so a preview needs no lookup. */
+  /**
+   * AMI id, or an SSM parameter as `resolve:ssm:/path` so a preview needs no lookup;
+   * default Ubuntu 24.04 (`defaultNodeImage`), where the bootstrap installs the node
+   * software. Required with `natGateways: none`: then an image with containerd,
+   * kubeadm, kubelet, kubectl (of kubernetesVersion) and the aws CLI pre-installed.
+   */
   nodeImage: z
     .string()
     .regex(/^(ami-[0-9a-f]{8,17}|resolve:ssm:\/.+)$/, "must be an AMI id or resolve:ssm:/parameter")
-    .default(
-      "resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",
-    ),
+    .optional(),
+  /**
+   * A registry that serves every image the cluster pulls under its upstream path
+   * (`host[:port][/path]`, e.g. `111122223333.dkr.ecr.us-east-1.amazonaws.com/mirror`):
+   * kubeadm's imageRepository, containerd's sandbox image, Calico's images. Default
+   * none (upstream registries). Required with `natGateways: none`.
+   */
+  registryMirror: z
+    .string()
+    .regex(
+      registryMirrorPattern,
+      "must be host[:port][/path] in lower case, without scheme or trailing slash",
+    )
+    .optional(),
   /**
    * Root device of nodeImage, which the encrypted gp3 root volume replaces; default
    * `/dev/sda1` (Ubuntu). Debian images use `/dev/xvda`. The node bootstrap needs apt and systemd.

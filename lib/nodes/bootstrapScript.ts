@@ -1,11 +1,19 @@
 /**
- * The node bootstrap script cloud-init runs once per instance: kernel
- * prerequisites, containerd with the systemd cgroup driver, kubelet/kubeadm/
- * kubectl pinned to the cluster's version, then `kubeadm init` or `join`.
- * Rendered as a fixed body behind a header of single-quoted constants, so no
- * config value is ever parsed by the shell. Pure: no Pulumi imports.
+ * The node bootstrap script cloud-init runs once per instance, as phases:
+ * prepare_host, discover_identity, install_packages (skipped on a pre-baked
+ * image), configure_containerd, the fetch_secrets hook, decide_init_or_join,
+ * kubeadm with bounded retries (run_kubeadm_with_retries), the after_kubeadm
+ * hook; any failure after the arguments are checked ends in mark_unhealthy.
+ * The phases live in ./bootstrap/; this file checks the values, renders them as
+ * a header of single-quoted constants (so no config value is ever parsed by the
+ * shell) and the hook functions. Pure: no Pulumi imports.
  */
 import { apiServerPort } from "../ports";
+import { commonFunctions } from "./bootstrap/shellCommon";
+import { hostFunctions } from "./bootstrap/hostSetup";
+import { kubeadmFunctions } from "./bootstrap/kubeadmPhases";
+import { defaultImageRepository } from "../registryMirror";
+import { initMarkerDone, initMarkerPending } from "./initMarker";
 import { bootstrapTokenPlaceholder, nodeIpPlaceholder, nodeNamePlaceholder } from "./kubeadmConfig";
 import { renderSecretFetch, type SecretFetchOptions } from "./secretFetch";
 import type { SecretStoreNames } from "./secretStore";
@@ -17,8 +25,25 @@ export const kubeadmConfigDirectory = "/etc/kubeadm";
 export const initConfigFile = "init.yaml";
 export const joinConfigFile = "join.yaml";
 
+/**
+ * containerd from Ubuntu 24.04's archive (source package containerd-app, 2.2.x
+ * in noble-updates), pinned to its minor series and held like the Kubernetes packages.
+ */
+export const containerdVersion = "2.2.*";
+/** Seconds between probes of the API endpoint. */
+export const pollSeconds = 10;
+
 /** init: the first master; control-plane: the other masters; worker: every worker group. */
 export type BootstrapRole = "init" | "control-plane" | "worker";
+
+/**
+ * Where other features plug into the bootstrap, as shell function bodies (code
+ * from the renderers, never config values): `fetchSecrets` runs after
+ * containerd is configured and before the init-or-join decision;
+ * `beforeControlPlaneJoin` before every control-plane `kubeadm join`;
+ * `afterKubeadm` once the node has initialised or joined. Each defaults to `:`.
+ */
+export type BootstrapHook = "fetchSecrets" | "beforeControlPlaneJoin" | "afterKubeadm";
 
 export interface BootstrapScriptOptions {
   /** e.g. `1.34.2`; apt installs `1.34.2-*` from the pkgs.k8s.io repo of `v1.34`. */
@@ -27,23 +52,34 @@ export interface BootstrapScriptOptions {
   readonly apiEndpointHost: string;
   /** The cluster CA certificate on the instance; the script verifies the API with it. */
   readonly clusterCaPath: string;
+  /** kubeadm's image repository (the registry mirror); @default registry.k8s.io */
+  readonly imageRepository?: string;
+  /** The SSM parameter holding the init marker; required for `init`, set by masters that join. */
+  readonly initMarkerParameter?: string;
   /**
-   * Seconds a joining master waits after the API answers. etcd adds members one
-   * at a time; staggering the masters keeps their joins from racing. Default 0.
+   * Seconds a joining master waits after the cluster answers. etcd adds members one
+   * at a time; staggering the masters keeps their joins from racing. @default 0
    */
   readonly joinDelaySeconds?: number;
-  /** How long a joining node waits for the API before giving up; default 2400 (40 minutes). */
+  /** How long a joining node waits for a joinable cluster; @default 2400 (40 minutes) */
   readonly apiWaitSeconds?: number;
-  /** How long the first master looks for an existing cluster before `kubeadm init`; default 90. */
+  /** How long the init role probes the endpoint before `kubeadm init`; @default 90 */
   readonly existingClusterProbeSeconds?: number;
   /** Where the node reads its PKI (masters) and join token (all) at boot. Required. */
   readonly store: Omit<SecretStoreNames, "kmsKeyArn">;
   /** Retry and path settings of the store calls (tests shorten them); defaults in secretFetch.ts. */
   readonly secretFetch?: Omit<SecretFetchOptions, "store" | "tokenPlaceholder">;
+  /** Attempts of `kubeadm init` / `join`, with `kubeadm reset -f` between; @default 3 */
+  readonly kubeadmAttempts?: number;
+  /** Attempts of each apt step and AWS call; @default 5 */
+  readonly networkAttempts?: number;
+  readonly hooks?: Partial<Record<BootstrapHook, string>>;
 }
 
 const versionPattern = /^\d+\.\d+\.\d+$/;
 const hostPattern = /^[A-Za-z0-9.-]+$/;
+const repositoryPattern = /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/;
+const parameterPattern = /^\/[A-Za-z0-9_.\-/]+$/;
 
 function shellConstant(name: string, value: string | number): string {
   const text = String(value);
@@ -51,16 +87,61 @@ function shellConstant(name: string, value: string | number): string {
   return `readonly ${name}='${text}'`;
 }
 
-function nonNegativeInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) {
-    throw new Error(`${name} must be a non-negative integer of seconds, not ${value}`);
+function wholeNumber(name: string, value: number, minimum = 0): number {
+  if (!Number.isInteger(value) || value < minimum) {
+    throw new Error(`${name} must be an integer of at least ${minimum}, not ${value}`);
   }
   return value;
 }
 
+const hookFunctionNames: Record<BootstrapHook, string> = {
+  fetchSecrets: "hook_fetch_secrets",
+  beforeControlPlaneJoin: "hook_before_control_plane_join",
+  afterKubeadm: "hook_after_kubeadm",
+};
+
+function hookFunctions(hooks: BootstrapScriptOptions["hooks"] = {}): string {
+  return Object.entries(hookFunctionNames)
+    .map(([hook, name]) => {
+      const body = hooks[hook as BootstrapHook]?.trim() || ":";
+      return `${name}() {\n${body.replace(/^/gm, "  ")}\n}\n`;
+    })
+    .join("\n");
+}
+
+// Secret store call sites (lib/nodes/secretFetch.ts): masters need the shared PKI
+// before kubeadm and the API checks; every node needs the current join token.
+// Masters keep a valid join token in the store (lib/nodes/tokenRotation.ts).
+const secretStoreFunctions = String.raw`fetch_node_secrets() {
+  ensure_aws_cli || exit 1
+  if [ "$ROLE" != worker ]; then
+    fetch_control_plane_pki || exit 1
+  fi
+  fetch_join_token || exit 1
+}
+
+enable_token_rotation() {
+  if [ "$ROLE" != worker ]; then
+    systemctl daemon-reload
+    systemctl enable --now "$TOKEN_ROTATION_UNIT.timer"
+  fi
+}
+`;
+
+/** The secret store's own steps run first in their hooks; other features' bodies follow. */
+function withSecretStore(
+  hooks: BootstrapScriptOptions["hooks"] = {},
+): Partial<Record<BootstrapHook, string>> {
+  return {
+    ...hooks,
+    fetchSecrets: ["fetch_node_secrets", hooks.fetchSecrets?.trim()].filter(Boolean).join("\n"),
+    afterKubeadm: ["enable_token_rotation", hooks.afterKubeadm?.trim()].filter(Boolean).join("\n"),
+  };
+}
+
 /**
  * Renders the script; its only argument at run time is the role.
- * @throws if the version or host would not be safe to embed
+ * @throws if a value would not be safe to embed, or the init role has no marker
  */
 export function renderBootstrapScript(options: BootstrapScriptOptions): string {
   if (!versionPattern.test(options.kubernetesVersion)) {
@@ -71,35 +152,61 @@ export function renderBootstrapScript(options: BootstrapScriptOptions): string {
       `API endpoint host ${JSON.stringify(options.apiEndpointHost)} is not a DNS name`,
     );
   }
+  const imageRepository = options.imageRepository ?? defaultImageRepository;
+  if (!repositoryPattern.test(imageRepository)) {
+    throw new Error(
+      `image repository ${JSON.stringify(imageRepository)} is not host[:port][/path]`,
+    );
+  }
+  const marker = options.initMarkerParameter ?? "";
+  if (marker !== "" && !parameterPattern.test(marker)) {
+    throw new Error(`init marker parameter ${JSON.stringify(marker)} is not an SSM path`);
+  }
   const minor = options.kubernetesVersion.split(".").slice(0, 2).join(".");
+  const apiWaitSeconds = wholeNumber("apiWaitSeconds", options.apiWaitSeconds ?? 2400);
+  const probeSeconds = wholeNumber(
+    "existingClusterProbeSeconds",
+    options.existingClusterProbeSeconds ?? 90,
+    3 * pollSeconds,
+  );
   const header = [
     "#!/bin/bash",
     "# Joins this instance to the cluster in the role given as $1 (init, control-plane or worker).",
-    "# Rendered by lib/bootstrapScript.ts; cloud-init runs it once per instance and logs its",
-    "# output to /var/log/cloud-init-output.log.",
+    "# Rendered by lib/nodes/bootstrapScript.ts; cloud-init runs it once per instance and logs",
+    "# its output to /var/log/cloud-init-output.log.",
     "set -euo pipefail",
+    "shopt -s inherit_errexit",
+    "umask 077",
     "",
     shellConstant("KUBERNETES_VERSION", options.kubernetesVersion),
     shellConstant("KUBERNETES_MINOR", `v${minor}`),
+    shellConstant("CONTAINERD_VERSION", containerdVersion),
+    shellConstant("IMAGE_REPOSITORY", imageRepository),
     shellConstant("API_ENDPOINT", `${options.apiEndpointHost}:${apiServerPort}`),
-    shellConstant(
-      "JOIN_DELAY_SECONDS",
-      nonNegativeInteger("joinDelaySeconds", options.joinDelaySeconds ?? 0),
-    ),
-    shellConstant(
-      "API_WAIT_SECONDS",
-      nonNegativeInteger("apiWaitSeconds", options.apiWaitSeconds ?? 2400),
-    ),
-    shellConstant(
-      "EXISTING_CLUSTER_PROBE_SECONDS",
-      nonNegativeInteger("existingClusterProbeSeconds", options.existingClusterProbeSeconds ?? 90),
-    ),
-    shellConstant("CONFIG_DIR", kubeadmConfigDirectory),
     shellConstant("CLUSTER_CA", options.clusterCaPath),
-    shellConstant("NODE_NAME_PLACEHOLDER", nodeNamePlaceholder),
-    shellConstant("NODE_IP_PLACEHOLDER", nodeIpPlaceholder),
+    shellConstant("CONFIG_DIR", kubeadmConfigDirectory),
     shellConstant("INIT_CONFIG", initConfigFile),
     shellConstant("JOIN_CONFIG", joinConfigFile),
+    shellConstant("NODE_NAME_PLACEHOLDER", nodeNamePlaceholder),
+    shellConstant("NODE_IP_PLACEHOLDER", nodeIpPlaceholder),
+    shellConstant("INIT_MARKER_PARAMETER", marker),
+    shellConstant("INIT_MARKER_PENDING", initMarkerPending),
+    shellConstant("INIT_MARKER_DONE", initMarkerDone),
+    shellConstant(
+      "JOIN_DELAY_SECONDS",
+      wholeNumber("joinDelaySeconds", options.joinDelaySeconds ?? 0),
+    ),
+    shellConstant("POLL_SECONDS", pollSeconds),
+    shellConstant("API_WAIT_SECONDS", apiWaitSeconds),
+    shellConstant("API_WAIT_ATTEMPTS", Math.max(1, Math.ceil(apiWaitSeconds / pollSeconds))),
+    shellConstant("PROBE_ATTEMPTS", Math.ceil(probeSeconds / pollSeconds)),
+    shellConstant(
+      "KUBEADM_ATTEMPTS",
+      wholeNumber("kubeadmAttempts", options.kubeadmAttempts ?? 3, 1),
+    ),
+    shellConstant("KUBEADM_RETRY_SECONDS", 30),
+    shellConstant("APT_ATTEMPTS", wholeNumber("networkAttempts", options.networkAttempts ?? 5, 1)),
+    shellConstant("AWS_ATTEMPTS", wholeNumber("networkAttempts", options.networkAttempts ?? 5, 1)),
     shellConstant("TOKEN_ROTATION_UNIT", tokenRotationUnit),
   ];
   const secretFetch = renderSecretFetch({
@@ -107,14 +214,7 @@ export function renderBootstrapScript(options: BootstrapScriptOptions): string {
     store: options.store,
     tokenPlaceholder: bootstrapTokenPlaceholder,
   });
-  return `${header.join("\n")}\n${secretFetch}\n${scriptBody}`;
-}
-
-// The body never uses `${`, so it is a plain template literal with nothing interpolated.
-const scriptBody = String.raw`readonly RUN_DIR='/run/kubeadm'
-readonly KEYRING='/etc/apt/keyrings/kubernetes-apt-keyring.gpg'
-readonly IMDS='http://169.254.169.254/latest'
-
+  const argumentCheck = String.raw`
 if [ "$#" -ne 1 ]; then
   echo "usage: $0 init|control-plane|worker" >&2
   exit 2
@@ -127,170 +227,24 @@ case "$ROLE" in
     exit 2
     ;;
 esac
-
-log() {
-  echo "kubeadm-bootstrap ($ROLE): $*" >&2
-}
-
-fail() {
-  log "ERROR: $*"
-  exit 1
-}
-
-# IMDSv2 only: the launch template requires a session token.
-imds() {
-  local token
-  token=$(curl -fsS --retry 5 --retry-connrefused -X PUT \
-    -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$IMDS/api/token")
-  curl -fsS --retry 5 --retry-connrefused \
-    -H "X-aws-ec2-metadata-token: $token" "$IMDS/meta-data/$1"
-}
-
-prepare_kernel() {
-  modprobe overlay
-  modprobe br_netfilter
-  sysctl --system >/dev/null
-}
-
-install_packages() {
-  # A pre-baked image (needed where nodes have no route to pkgs.k8s.io) skips the download.
-  if command -v kubeadm >/dev/null 2>&1 && command -v containerd >/dev/null 2>&1 &&
-    [ "$(kubeadm version -o short)" = "v$KUBERNETES_VERSION" ]; then
-    log "kubeadm v$KUBERNETES_VERSION is already installed"
-    return
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  apt-get install -y -q apt-transport-https ca-certificates curl gpg containerd
-  install -d -m 0755 /etc/apt/keyrings
-  curl -fsSL --retry 5 "https://pkgs.k8s.io/core:/stable:/$KUBERNETES_MINOR/deb/Release.key" |
-    gpg --dearmor --yes -o "$KEYRING"
-  echo "deb [signed-by=$KEYRING] https://pkgs.k8s.io/core:/stable:/$KUBERNETES_MINOR/deb/ /" \
-    >/etc/apt/sources.list.d/kubernetes.list
-  apt-get update -q
-  apt-get install -y -q "kubelet=$KUBERNETES_VERSION-*" "kubeadm=$KUBERNETES_VERSION-*" \
-    "kubectl=$KUBERNETES_VERSION-*"
-  # Upgrades go through kubeadm upgrade, never an unattended apt run.
-  apt-mark hold kubelet kubeadm kubectl containerd
-}
-
-configure_containerd() {
-  install -d -m 0755 /etc/containerd
-  containerd config default >/etc/containerd/config.toml
-  # kubelet and containerd must agree on the cgroup driver; kubeadm sets systemd.
-  sed -i 's/SystemdCgroup = false/SystemdCgroup = true/' /etc/containerd/config.toml
-  grep -q 'SystemdCgroup = true' /etc/containerd/config.toml ||
-    fail "could not enable SystemdCgroup in /etc/containerd/config.toml"
-  systemctl restart containerd
-  systemctl enable kubelet
-}
-
-# Fills in what only the instance knows and prints the path of the result.
-# The join token comes from the store (fill_join_token), never from user data.
-render_config() {
-  install -d -m 0700 "$RUN_DIR"
-  sed -e "s/$NODE_NAME_PLACEHOLDER/$NODE_NAME/g" -e "s/$NODE_IP_PLACEHOLDER/$NODE_IP/g" \
-    "$CONFIG_DIR/$1" | (umask 077 && fill_join_token >"$RUN_DIR/$1")
-  chmod 0600 "$RUN_DIR/$1"
-  echo "$RUN_DIR/$1"
-}
-
-# Secret store call sites (lib/nodes/secretFetch.ts): masters need the shared PKI
-# before kubeadm and the API checks; every node needs the current join token.
-fetch_node_secrets() {
-  ensure_aws_cli || exit 1
-  if [ "$ROLE" != worker ]; then
-    fetch_control_plane_pki || exit 1
-  fi
-  fetch_join_token || exit 1
-}
-
-# Masters keep a valid join token in the store (lib/nodes/tokenRotation.ts).
-enable_token_rotation() {
-  systemctl daemon-reload
-  systemctl enable --now "$TOKEN_ROTATION_UNIT.timer"
-}
-
-api_ready() {
-  curl -fsS --max-time 5 --cacert "$CLUSTER_CA" "https://$API_ENDPOINT/readyz" >/dev/null 2>&1
-}
-
-# Waits up to $1 seconds for the API to answer /readyz through the load balancer.
-wait_for_api() {
-  local deadline=$((SECONDS + $1))
-  until api_ready; do
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      return 1
-    fi
-    sleep 10
-  done
-}
-
-join_control_plane() {
-  wait_for_api "$API_WAIT_SECONDS" ||
-    fail "https://$API_ENDPOINT/readyz did not answer within $API_WAIT_SECONDS seconds"
-  sleep "$JOIN_DELAY_SECONDS"
-  local config
-  config=$(render_config "$JOIN_CONFIG")
-  # No retry: a half-joined etcd member must be removed by hand before another attempt.
-  kubeadm join --config "$config"
-}
-
-init_or_rejoin() {
-  # A replaced first master must not start a second cluster: if the API already
-  # answers through the load balancer, the cluster exists and this master joins it.
-  if wait_for_api "$EXISTING_CLUSTER_PROBE_SECONDS"; then
-    log "https://$API_ENDPOINT/readyz answers: joining the existing control plane"
-    join_control_plane
-    return
-  fi
-  log "no API answers at $API_ENDPOINT: initialising the cluster"
-  local config
-  config=$(render_config "$INIT_CONFIG")
-  kubeadm init --config "$config"
-}
-
-join_worker() {
-  wait_for_api "$API_WAIT_SECONDS" ||
-    fail "https://$API_ENDPOINT/readyz did not answer within $API_WAIT_SECONDS seconds"
-  local config attempt
-  config=$(render_config "$JOIN_CONFIG")
-  for attempt in 1 2 3; do
-    if kubeadm join --config "$config"; then
-      return
-    fi
-    log "join attempt $attempt failed; resetting before the next one"
-    kubeadm reset --force
-    sleep 30
-  done
-  fail "could not join the cluster after 3 attempts"
-}
-
-main() {
-  if [ -f /etc/kubernetes/kubelet.conf ]; then
-    log "this node has already joined the cluster; nothing to do"
-    return
-  fi
-  prepare_kernel
-  install_packages
-  configure_containerd
-  NODE_NAME=$(imds local-hostname)
-  NODE_IP=$(imds local-ipv4)
-  [[ "$NODE_NAME" =~ ^[a-z0-9.-]+$ ]] || fail "unexpected EC2 private DNS name: $NODE_NAME"
-  [[ "$NODE_IP" =~ ^[0-9.]+$ ]] || fail "unexpected private IPv4 address: $NODE_IP"
-  readonly NODE_NAME NODE_IP
-  log "node $NODE_NAME ($NODE_IP)"
-  fetch_node_secrets
-  case "$ROLE" in
-    init) init_or_rejoin ;;
-    control-plane) join_control_plane ;;
-    worker) join_worker ;;
-  esac
-  if [ "$ROLE" != worker ]; then
-    enable_token_rotation
-  fi
-  log "done"
-}
-
-main
+if [ "$ROLE" = init ] && [ -z "$INIT_MARKER_PARAMETER" ]; then
+  echo "the init role needs INIT_MARKER_PARAMETER" >&2
+  exit 2
+fi
 `;
+  return [
+    header.join("\n"),
+    argumentCheck,
+    commonFunctions,
+    hostFunctions,
+    kubeadmFunctions,
+    secretFetch,
+    secretStoreFunctions,
+    "# Hook points for other features; see BootstrapHook in lib/nodes/bootstrapScript.ts.",
+    hookFunctions(withSecretStore(options.hooks)),
+    "trap on_exit EXIT",
+    "PHASE=start",
+    "main",
+    "",
+  ].join("\n");
+}

@@ -12,6 +12,7 @@ import { stringify } from "yaml";
 import {
   bootstrapScriptPath,
   type BootstrapRole,
+  type BootstrapScriptOptions,
   initConfigFile,
   joinConfigFile,
   kubeadmConfigDirectory,
@@ -130,7 +131,7 @@ export interface MasterUserDataOptions {
   readonly role: "init" | "control-plane";
   /** `calico-cluster:masters.maxPods`. */
   readonly maxPods: number;
-  /** Seconds this master waits before joining; see BootstrapScriptOptions. Default 0. */
+  /** Seconds this master waits before joining; see BootstrapScriptOptions. @default 0 */
   readonly joinDelaySeconds?: number;
   /** The CA hash joining pins (public). */
   readonly join: Pick<JoinTrust, "caCertHash">;
@@ -138,6 +139,10 @@ export interface MasterUserDataOptions {
   readonly store: SecretStoreNames;
   /** Retry settings of the store calls; defaults in secretFetch.ts. */
   readonly secretFetch?: Omit<SecretFetchOptions, "store" | "tokenPlaceholder">;
+  /** The cluster's init marker parameter (`initMarkerParameterName`); required for `init`, set by every master that joins. */
+  readonly initMarkerParameter?: string;
+  /** Shell bodies other features plug into the bootstrap; see BootstrapHook. */
+  readonly hooks?: BootstrapScriptOptions["hooks"];
 }
 
 /** The rotation script and its systemd service and timer, for every master. */
@@ -193,9 +198,12 @@ export function renderMasterUserData(options: MasterUserDataOptions): string {
           kubernetesVersion: settings.kubernetesVersion,
           apiEndpointHost: settings.controlPlaneEndpointHost,
           clusterCaPath: `${kubernetesPkiDirectory}/ca.crt`,
+          imageRepository: settings.imageRepository,
+          initMarkerParameter: options.initMarkerParameter,
           joinDelaySeconds: options.joinDelaySeconds,
           store: options.store,
           secretFetch: options.secretFetch,
+          hooks: options.hooks,
         }),
         "0700",
       ),
@@ -214,6 +222,8 @@ export interface WorkerUserDataOptions {
   readonly store: Omit<SecretStoreNames, "kmsKeyArn">;
   /** Retry settings of the store calls; defaults in secretFetch.ts. */
   readonly secretFetch?: Omit<SecretFetchOptions, "store" | "tokenPlaceholder">;
+  /** Shell bodies other features plug into the bootstrap; see BootstrapHook. */
+  readonly hooks?: BootstrapScriptOptions["hooks"];
 }
 
 /** A worker's user data: no key and no token, only the CA certificate it pins and the store's names. */
@@ -240,6 +250,8 @@ export function renderWorkerUserData(options: WorkerUserDataOptions): string {
           clusterCaPath: workerClusterCaPath,
           store: options.store,
           secretFetch: options.secretFetch,
+          imageRepository: settings.imageRepository,
+          hooks: options.hooks,
         }),
         "0700",
       ),

@@ -11,6 +11,7 @@ import type { ClusterConfig } from "../config/clusterConfig";
 import { kubernetesVersionKey, kubernetesVersionProblem } from "../config/kubernetesVersion";
 import { apiServerPort } from "../ports";
 import { joinTokenTtlHours } from "./secretStore";
+import { defaultImageRepository } from "../registryMirror";
 
 export const kubeadmApiVersion = "kubeadm.k8s.io/v1beta4";
 export const kubeletApiVersion = "kubelet.config.k8s.io/v1beta1";
@@ -27,6 +28,12 @@ export const bootstrapTokenPlaceholder = "__BOOTSTRAP_TOKEN__";
 /** kubeadm reads `kubeletconfiguration+merge.yaml` from here on init and join. */
 export const kubeadmPatchesDirectory = "/etc/kubeadm/patches";
 export const kubeletPatchFile = "kubeletconfiguration+merge.yaml";
+/**
+ * kubeadm's timeout for API calls (default 1m0s). Through the load balancer a
+ * new master's first calls wait for the NLB to register it as a target, which
+ * takes minutes; 5m leaves room.
+ */
+export const kubernetesApiCallTimeout = "5m0s";
 
 /** The cluster-wide facts every kubeadm file is rendered from. */
 export interface KubeadmClusterSettings {
@@ -37,6 +44,8 @@ export interface KubeadmClusterSettings {
   readonly controlPlaneEndpointHost: string;
   readonly podSubnet: string;
   readonly serviceSubnet: string;
+  /** kubeadm's `imageRepository`: `calico-cluster:registryMirror`; @default registry.k8s.io */
+  readonly imageRepository?: string;
 }
 
 const hostPattern =
@@ -49,7 +58,8 @@ const hostPattern =
  *   address (it ends up in shell and YAML)
  */
 export function kubeadmClusterSettings(
-  config: Pick<ClusterConfig, "clusterName" | "kubernetesVersion" | "serviceCidr">,
+  config: Pick<ClusterConfig, "clusterName" | "kubernetesVersion" | "serviceCidr"> &
+    Partial<Pick<ClusterConfig, "registryMirror">>,
   plan: Pick<AddressPlan, "podPool">,
   controlPlaneEndpointHost: string,
 ): KubeadmClusterSettings {
@@ -68,6 +78,7 @@ export function kubeadmClusterSettings(
     controlPlaneEndpointHost,
     podSubnet: plan.podPool.cidr,
     serviceSubnet: config.serviceCidr,
+    ...(config.registryMirror !== undefined ? { imageRepository: config.registryMirror } : {}),
   };
 }
 
@@ -82,9 +93,19 @@ function yamlDocuments(documents: readonly object[]): string {
   return documents.map((document) => stringify(document, { lineWidth: 0 })).join("---\n");
 }
 
+/**
+ * The node's name (its EC2 private DNS name) and address, both filled in on the
+ * instance; `node-ip` so kubelet never picks another interface's address.
+ */
 function nodeRegistration() {
-  return { name: nodeNamePlaceholder, criSocket: containerdSocket };
+  return {
+    name: nodeNamePlaceholder,
+    criSocket: containerdSocket,
+    kubeletExtraArgs: [{ name: "node-ip", value: nodeIpPlaceholder }],
+  };
 }
+
+const timeouts = { kubernetesAPICall: kubernetesApiCallTimeout };
 
 /**
  * The kubelet settings every node of a group shares. Written as the cluster's
@@ -123,6 +144,7 @@ export function renderInitConfiguration(
     nodeRegistration: nodeRegistration(),
     localAPIEndpoint: { advertiseAddress: nodeIpPlaceholder, bindPort: apiServerPort },
     patches: { directory: kubeadmPatchesDirectory },
+    timeouts,
   };
   const cluster = {
     apiVersion: kubeadmApiVersion,
@@ -130,6 +152,8 @@ export function renderInitConfiguration(
     clusterName: settings.clusterName,
     kubernetesVersion: `v${settings.kubernetesVersion}`,
     controlPlaneEndpoint: controlPlaneEndpoint(settings),
+    // Control-plane images, CoreDNS, kube-proxy and the pause image all come from here.
+    imageRepository: settings.imageRepository ?? defaultImageRepository,
     // The pre-placed CAs and service-account key are ECDSA P-256 (they must fit in
     // 16 KiB of user data); kubeadm signs the certificates it creates the same way.
     encryptionAlgorithm: "ECDSA-P256",
@@ -180,6 +204,7 @@ export function renderJoinConfiguration(
         }
       : {}),
     patches: { directory: kubeadmPatchesDirectory },
+    timeouts,
   };
   return yamlDocuments([join]);
 }

@@ -62,6 +62,9 @@ export function nodeLaunchTemplateSpec<Id>(options: NodeLaunchSpecOptions<Id>) {
     instanceType: options.instanceType,
     userData: options.userDataBase64,
     iamInstanceProfile: { name: options.instanceProfileName },
+    // IP-based private DNS names whatever the subnet's default: the bootstrap derives
+    // the node name (what the AWS cloud controller looks up) from the address.
+    privateDnsNameOptions: { hostnameType: "ip-name" },
     updateDefaultVersion: true,
     metadataOptions: {
       httpEndpoint: "enabled",

@@ -101,6 +101,7 @@ secret_store_call() {
 `;
 
 const fetchFunctions = String.raw`
+# ROOT: the bootstrap's test seam (a scratch root in test/support/bootstrapHarness.ts); unset on a node.
 # The store needs the aws CLI. Ubuntu 24.04 has no awscli package; AWS publishes it as a snap.
 ensure_aws_cli() {
   export PATH="$PATH:/snap/bin"
@@ -125,7 +126,7 @@ fetch_control_plane_pki() {
   bundle=$(secret_store_call "$what" aws secretsmanager get-secret-value \
     --region "$AWS_REGION_NAME" --secret-id "$PKI_SECRET_ID" \
     --query SecretString --output text) || return 1
-  install -d -m 0755 "$PKI_DIR" "$PKI_DIR/etcd"
+  install -d -m 0755 "${"$"}{ROOT:-}$PKI_DIR" "${"$"}{ROOT:-}$PKI_DIR/etcd"
   while read -r name encoded; do
     [ -n "$name" ] || continue
     case " $PKI_FILES " in
@@ -135,14 +136,14 @@ fetch_control_plane_pki() {
         return 1
         ;;
     esac
-    if ! (umask 077 && printf '%s' "$encoded" | base64 -d >"$PKI_DIR/$name" 2>/dev/null); then
+    if ! (umask 077 && printf '%s' "$encoded" | base64 -d >"${"$"}{ROOT:-}$PKI_DIR/$name" 2>/dev/null); then
       log "ERROR: $what: the entry for $name is not base64"
       return 1
     fi
-    chmod 0600 "$PKI_DIR/$name"
+    chmod 0600 "${"$"}{ROOT:-}$PKI_DIR/$name"
   done <<<"$bundle"
   for file in $PKI_FILES; do
-    if [ ! -s "$PKI_DIR/$file" ]; then
+    if [ ! -s "${"$"}{ROOT:-}$PKI_DIR/$file" ]; then
       log "ERROR: $what has no $file"
       return 1
     fi
@@ -161,8 +162,8 @@ fetch_join_token() {
     log "ERROR: $what does not hold a kubeadm bootstrap token"
     return 1
   fi
-  install -d -m 0700 "$(dirname "$JOIN_TOKEN_FILE")"
-  (umask 077 && printf '%s' "$token" >"$JOIN_TOKEN_FILE")
+  install -d -m 0700 "$(dirname "${"$"}{ROOT:-}$JOIN_TOKEN_FILE")"
+  (umask 077 && printf '%s' "$token" >"${"$"}{ROOT:-}$JOIN_TOKEN_FILE")
   log "join token ${"$"}{token%%.*}.**************** read from $JOIN_TOKEN_PARAMETER"
 }
 
@@ -170,7 +171,7 @@ fetch_join_token() {
 # builtins only, so the token never appears in a process's arguments.
 fill_join_token() {
   local text token
-  token=$(<"$JOIN_TOKEN_FILE")
+  token=$(<"${"$"}{ROOT:-}$JOIN_TOKEN_FILE")
   text=$(cat)
   printf '%s\n' "${"$"}{text//"$JOIN_TOKEN_PLACEHOLDER"/"$token"}"
 }

@@ -15,6 +15,7 @@ import type { ClusterConfig } from "../../lib/config/clusterConfig";
 import { installMockEngine, type RecordedResource } from "../../lib/harness/mockEngine";
 import { clusterMockState } from "./clusterMocks";
 import { loadExample } from "./stacks";
+import { initMarkerParameterName } from "../../lib/nodes/initMarker";
 
 export interface NodeScenario {
   readonly config: ClusterConfig;
@@ -46,7 +47,16 @@ export async function declareNodes(stack: string, preview: boolean): Promise<Nod
   const { config, plan } = loadExample(stack);
 
   const subnets: Record<string, pulumi.Output<string>> = {};
+  /** A stand-in NAT default route per AZ, as Network.privateDefaultRoutes gives them. */
+  const routes: Record<string, pulumi.Resource[]> = {};
   for (const zone of plan.availabilityZones) {
+    routes[zone.name] = [
+      new aws.ec2.Route(`route-${zone.name}`, {
+        routeTableId: `rtb-${zone.name}`,
+        destinationCidrBlock: "0.0.0.0/0",
+        natGatewayId: `nat-${zone.name}`,
+      }),
+    ];
     subnets[zone.name] = new aws.ec2.Subnet(`subnet-${zone.name}`, {
       vpcId: "vpc-mock",
       cidrBlock: zone.privateSubnet.cidr,
@@ -88,6 +98,8 @@ export async function declareNodes(stack: string, preview: boolean): Promise<Nod
       securityGroupIds: [group("master")],
       instanceProfileName: profile("master"),
       apiTargetGroupArn: targetGroup.arn,
+      initMarkerParameter: initMarkerParameterName(config.clusterName),
+      egressDependencies: routes,
     },
     { transformations: [record] },
   );
@@ -107,6 +119,7 @@ export async function declareNodes(stack: string, preview: boolean): Promise<Nod
         privateSubnetIds: subnets,
         securityGroupIds: [nodeSecurityGroup],
         instanceProfileName: workerProfile,
+        egressDependencies: routes,
       },
       { transformations: [record] },
     );

@@ -47,17 +47,26 @@ export function documentOfKind(text: string, kind: string): Record<string, unkno
 
 /** The text of base64 user data, inflated as cloud-init inflates it when it is gzip'd. */
 export function decodeUserDataBase64(value: string): string {
-  const bytes = Buffer.from(value, "base64");
-  const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b;
-  return (gzipped ? gunzipSync(bytes) : bytes).toString("utf8");
+  return cloudConfigText(Buffer.from(value, "base64"));
 }
 
-/** The cloud-config text of a launch template's recorded `userData` (a base64 secret on the wire). */
-export function decodeWireUserData(wireValue: unknown): string {
+/** The bytes EC2 would get from a launch template's recorded `userData` (a base64 secret on the wire). */
+export function wireUserDataBytes(wireValue: unknown): Buffer {
   if (!isWireSecret(wireValue)) throw new Error("userData is not a secret on the wire");
   const value = (wireValue as { value: unknown }).value;
   if (typeof value !== "string") throw new Error("userData has no value");
-  return decodeUserDataBase64(value);
+  return Buffer.from(value, "base64");
+}
+
+/** User data bytes as cloud-init reads them: gzip'd ones unpacked first. */
+export function cloudConfigText(bytes: Buffer): string {
+  const gzip = bytes.length > 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+  return (gzip ? gunzipSync(bytes) : bytes).toString("utf8");
+}
+
+/** The cloud-config text of a launch template's recorded `userData`. */
+export function decodeWireUserData(wireValue: unknown): string {
+  return cloudConfigText(wireUserDataBytes(wireValue));
 }
 
 /** The scripts the user data writes (content starting with `#!`), by path. */
