@@ -218,7 +218,10 @@ default_curl "$@"`,
     const worker = await boot("payments-prod", "worker-general", { api: "up" });
     assert.equal(worker.exitCode, 0, worker.output);
     const workerAws = worker.calls("aws").map((call) => call.args.slice(0, 2).join(" "));
-    assert.ok(!workerAws.includes("secretsmanager get-secret-value"), "a worker never reads the PKI");
+    assert.ok(
+      !workerAws.includes("secretsmanager get-secret-value"),
+      "a worker never reads the PKI",
+    );
     assert.ok(worker.file("/run/kubeadm/join.yaml")?.includes(standInJoinToken));
     assert.ok(!commandLines(worker, "systemctl").some((line) => line.includes("token-rotation")));
   });

@@ -110,7 +110,11 @@ export const standInJoinToken = "abcdef.0123456789abcdef";
 function standInPkiBundle(): string {
   return pkiBundleFiles
     .map((file) => {
-      const label = file.endsWith(".crt") ? "CERTIFICATE" : file.endsWith(".pub") ? "PUBLIC KEY" : "PRIVATE KEY";
+      const label = file.endsWith(".crt")
+        ? "CERTIFICATE"
+        : file.endsWith(".pub")
+          ? "PUBLIC KEY"
+          : "PRIVATE KEY";
       const pem = `-----BEGIN ${label}-----\nstand-in ${file}\n-----END ${label}-----\n`;
       return `${file} ${Buffer.from(pem).toString("base64")}`;
     })
