@@ -8,6 +8,7 @@ import { z } from "zod";
 import { parseCidr } from "../../policy/rules/cidr";
 import { defaultMaxPods } from "../../policy/rules/sizing";
 import { kubernetesVersionProblem } from "./kubernetesVersion";
+import { addonVersionPattern } from "./addonVersions";
 
 /** An IPv4 CIDR, valid and strictly masked; the reason comes from the shared rule. */
 const ipv4Cidr = z.string().superRefine((value, ctx) => {
@@ -99,6 +100,21 @@ export const calicoSchema = z.strictObject({
   mtu: z.number().int().min(1000).max(9001).optional(),
 });
 
+/** An in-cluster add-on's versions; both optional. */
+const addonSchema = (chartExample: string) =>
+  z.strictObject({
+    /** Image tag, e.g. v1.34.3; default: the latest release of kubernetesVersion's minor. */
+    version: z
+      .string()
+      .regex(addonVersionPattern, "must be an image tag such as v1.34.3")
+      .optional(),
+    /** Helm chart version; default: the version this program was checked against. */
+    chartVersion: z
+      .string()
+      .regex(/^\d+\.\d+\.\d+$/, `must be a chart version such as ${chartExample}`)
+      .optional(),
+  });
+
 export const reservedRangeSchema = z.strictObject({
   /** What the range is (peered VPC, on-premises, VPN); shown in findings. */
   name: z.string().min(1),
@@ -149,6 +165,10 @@ export const clusterConfigSchema = z.strictObject({
   /** Minutes `pulumi up` waits for the API's /readyz through the load balancer; default 20. */
   apiReadinessTimeoutMinutes: z.number().int().min(1).max(120).optional(),
   calico: calicoSchema.default({ version: "v3.32.1", hostMtu: 9001 }),
+  /** The AWS cloud controller manager; version default follows kubernetesVersion's minor. */
+  cloudController: addonSchema("0.0.11").default({}),
+  /** cluster-autoscaler; version default follows kubernetesVersion's minor. */
+  clusterAutoscaler: addonSchema("9.59.0").default({}),
   /** Stacks sharing a routing domain must not collide (`npm run check -- --all`). */
   routingDomain: dnsLabel(40).optional(),
 });
