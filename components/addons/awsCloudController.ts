@@ -12,7 +12,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig } from "../../lib/config/clusterConfig";
-import { awsCloudControllerChart, awsCloudControllerValues } from "../../lib/addons/awsCloudControllerValues";
+import {
+  awsCloudControllerChart,
+  awsCloudControllerValues,
+} from "../../lib/addons/awsCloudControllerValues";
 import { logicalName } from "../../lib/naming";
 
 export interface AwsCloudControllerArgs {

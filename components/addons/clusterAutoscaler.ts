@@ -9,7 +9,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig } from "../../lib/config/clusterConfig";
-import { clusterAutoscalerChart, clusterAutoscalerValues } from "../../lib/addons/clusterAutoscalerValues";
+import {
+  clusterAutoscalerChart,
+  clusterAutoscalerValues,
+} from "../../lib/addons/clusterAutoscalerValues";
 import { logicalName } from "../../lib/naming";
 
 /** Seconds Helm waits for the Deployment: it needs Calico and initialised nodes first. */
