@@ -4,6 +4,12 @@
  * A group per AZ keeps each etcd member in its zone when an instance is
  * replaced. The master of the first AZ (by address slot) runs `kubeadm init`;
  * the others join the control plane with the pre-placed shared CAs.
+ *
+ * Masters leave etcd cleanly: a termination lifecycle hook on each group holds a
+ * terminating master until its handler has run `kubeadm reset` (bounded by the
+ * hook's heartbeat, which continues the termination on timeout), and a joining
+ * master first removes the members of masters that are gone. Both scripts come
+ * from SSM parameters declared here (lib/nodes/masterScripts.ts).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -18,6 +24,11 @@ import { refuse, refuseArgs } from "./refusal";
 import { displayName, logicalName } from "../lib/naming";
 import { autoScalingGroupTags, nodeLaunchTemplateSpec } from "../lib/nodes/launchSpec";
 import type { ClusterPkiSecrets } from "./clusterPki";
+import {
+  masterTerminationHeartbeatSeconds,
+  masterTerminationHookName,
+} from "../lib/nodes/lifecycleHook";
+import { masterScripts, masterScriptsParameterPrefix } from "../lib/nodes/masterScripts";
 
 /** Seconds between the joins of successive masters; etcd adds one member at a time. */
 export const masterJoinStaggerSeconds = 90;
@@ -34,6 +45,7 @@ export interface ControlPlaneArgs {
     | "nodeImage"
     | "nodeRootDeviceName"
     | "masters"
+    | "region"
   >;
   /** The address plan: AZs in slot order and the pod pool. Required. */
   readonly plan: Pick<AddressPlan, "availabilityZones" | "podPool">;
@@ -88,6 +100,21 @@ export class ControlPlane extends pulumi.ComponentResource {
         ),
     );
     this.initAvailabilityZone = zones[0].name;
+    const prefix = masterScriptsParameterPrefix(config.clusterName);
+    const scripts = masterScripts(config).map(
+      (script) =>
+        new aws.ssm.Parameter(
+          logicalName("master", script.key),
+          {
+            name: `${prefix}/${script.key}`,
+            type: "String",
+            tier: "Standard",
+            value: script.content,
+            description: `${script.path} on the masters of ${config.clusterName}`,
+          },
+          { parent: this },
+        ),
+    );
     this.autoScalingGroupNames = {};
     this.launchTemplateIds = {};
 
@@ -106,6 +133,7 @@ export class ControlPlane extends pulumi.ComponentResource {
                 joinDelaySeconds: Math.max(0, order - 1) * masterJoinStaggerSeconds,
                 join,
                 pki,
+                region: config.region,
               }),
             ).toString("base64"),
           ),
@@ -148,6 +176,18 @@ export class ControlPlane extends pulumi.ComponentResource {
             maxPods: config.masters.maxPods,
             autoscaled: false,
           }),
+        },
+        // A master fetches its scripts at boot: they must exist before it starts.
+        { parent: this, dependsOn: scripts },
+      );
+      new aws.autoscaling.LifecycleHook(
+        logicalName(groupKey, "termination"),
+        {
+          autoscalingGroupName: group.name,
+          name: masterTerminationHookName,
+          lifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+          heartbeatTimeout: masterTerminationHeartbeatSeconds,
+          defaultResult: "CONTINUE",
         },
         { parent: this },
       );

@@ -101,6 +101,7 @@ export function renderStackUserData(stack: string): RenderedUserData[] {
       joinDelaySeconds: role === "init" ? 0 : 90,
       join,
       pki,
+      region: config.region,
     });
   return [
     { stack, node: "master-init", text: master("init") },

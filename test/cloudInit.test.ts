@@ -50,7 +50,14 @@ for (const stack of exampleStacks) {
     const { join, pki } = sampleSecrets();
     const master = (role: "init" | "control-plane") =>
       parseCloudConfig(
-        renderMasterUserData({ settings, role, maxPods: config.masters.maxPods, join, pki }),
+        renderMasterUserData({
+          settings,
+          role,
+          maxPods: config.masters.maxPods,
+          join,
+          pki,
+          region: config.region,
+        }),
       );
 
     test("masters get every shared CA and key at kubeadm's paths, keys readable by root only", () => {
@@ -152,7 +159,15 @@ describe("limits and refusals", () => {
   test("user data over 16 KiB is refused with its size", () => {
     const huge = { ...pki, etcdCaKeyPem: "x".repeat(maxUserDataBytes) };
     assert.throws(
-      () => renderMasterUserData({ settings, role: "init", maxPods: 110, join, pki: huge }),
+      () =>
+        renderMasterUserData({
+          settings,
+          role: "init",
+          maxPods: 110,
+          join,
+          pki: huge,
+          region: "eu-west-1",
+        }),
       /the init user data is \d+ bytes; EC2 accepts at most 16384/,
     );
   });

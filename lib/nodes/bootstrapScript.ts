@@ -6,7 +6,14 @@
  * config value is ever parsed by the shell. Pure: no Pulumi imports.
  */
 import { apiServerPort } from "../ports";
-import { nodeIpPlaceholder, nodeNamePlaceholder } from "./kubeadmConfig";
+import {
+  kubeadmPatchesDirectory,
+  kubeletPatchFile,
+  nodeIpPlaceholder,
+  nodeNamePlaceholder,
+  providerIdPlaceholder,
+} from "./kubeadmConfig";
+import { etcdCleanupScriptPath } from "./etcdCleanup";
 
 /** Where cloud-init writes the script and the files it reads. */
 export const bootstrapScriptPath = "/usr/local/sbin/kubeadm-bootstrap";
@@ -33,6 +40,16 @@ export interface BootstrapScriptOptions {
   readonly apiWaitSeconds?: number;
   /** How long the first master looks for an existing cluster before `kubeadm init`; default 90. */
   readonly existingClusterProbeSeconds?: number;
+  /**
+   * Masters only: where their AWS lifecycle scripts are fetched from
+   * (lib/nodes/masterScripts.ts). Default: none (workers).
+   */
+  readonly masterScripts?: {
+    readonly region: string;
+    readonly parameterPrefix: string;
+    /** File names, space-separated (lib/nodes/masterScripts.ts `masterScriptNames`). */
+    readonly names: string;
+  };
 }
 
 const versionPattern = /^\d+\.\d+\.\d+$/;
@@ -93,6 +110,15 @@ export function renderBootstrapScript(options: BootstrapScriptOptions): string {
     shellConstant("NODE_IP_PLACEHOLDER", nodeIpPlaceholder),
     shellConstant("INIT_CONFIG", initConfigFile),
     shellConstant("JOIN_CONFIG", joinConfigFile),
+    // AWS cloud integration: the node's provider ID (set_provider_id: the ID the cloud
+    // controller and cluster-autoscaler know the node by); on masters etcdctl, the AWS CLI
+    // and their lifecycle scripts from SSM (install_master_tools, lib/nodes/masterScripts.ts).
+    shellConstant("PROVIDER_ID_PLACEHOLDER", providerIdPlaceholder),
+    shellConstant("KUBELET_PATCH", `${kubeadmPatchesDirectory}/${kubeletPatchFile}`),
+    shellConstant("ETCD_CLEANUP", etcdCleanupScriptPath),
+    shellConstant("REGION", options.masterScripts?.region ?? ""),
+    shellConstant("MASTER_PARAMETERS", options.masterScripts?.parameterPrefix ?? ""),
+    shellConstant("MASTER_FILES", options.masterScripts?.names ?? ""),
   ];
   return `${header.join("\n")}\n${scriptBody}`;
 }
@@ -181,6 +207,27 @@ render_config() {
   echo "$RUN_DIR/$1"
 }
 
+set_provider_id() {
+  local id
+  id="aws:///$(imds placement/availability-zone)/$(imds instance-id)"
+  [[ "$id" =~ ^aws:///[a-z0-9-]+/i-[0-9a-f]+$ ]] || fail "bad provider ID: $id"
+  sed -i "s|$PROVIDER_ID_PLACEHOLDER|$id|g" "$KUBELET_PATCH"
+}
+
+install_master_tools() {
+  command -v etcdctl >/dev/null 2>&1 || apt-get install -y -q etcd-client || log "no etcdctl"
+  command -v aws >/dev/null 2>&1 || snap install aws-cli --classic || log "no AWS CLI"
+  export PATH="$PATH:/snap/bin"
+  local name path mode
+  for name in $MASTER_FILES; do
+    path=/usr/local/sbin/$name mode=0700
+    [[ "$name" != *.service ]] || path=/etc/systemd/system/$name mode=0644
+    aws ssm get-parameter --region "$REGION" --name "$MASTER_PARAMETERS/$name" \
+      --query Parameter.Value --output text >"$path" || log "could not fetch $name"
+    chmod "$mode" "$path"
+  done
+}
+
 api_ready() {
   curl -fsS --max-time 5 --cacert "$CLUSTER_CA" "https://$API_ENDPOINT/readyz" >/dev/null 2>&1
 }
@@ -200,6 +247,8 @@ join_control_plane() {
   wait_for_api "$API_WAIT_SECONDS" ||
     fail "https://$API_ENDPOINT/readyz did not answer within $API_WAIT_SECONDS seconds"
   sleep "$JOIN_DELAY_SECONDS"
+  # AWS: members of terminated masters go first (lib/nodes/etcdCleanup.ts)
+  "$ETCD_CLEANUP" "$NODE_IP" || log "etcd clean-up failed"
   local config
   config=$(render_config "$JOIN_CONFIG")
   # No retry: a half-joined etcd member must be removed by hand before another attempt.
@@ -250,6 +299,8 @@ main() {
   [[ "$NODE_IP" =~ ^[0-9.]+$ ]] || fail "unexpected private IPv4 address: $NODE_IP"
   readonly NODE_NAME NODE_IP
   log "node $NODE_NAME ($NODE_IP)"
+  set_provider_id
+  [ "$ROLE" = worker ] || install_master_tools
   case "$ROLE" in
     init) init_or_rejoin ;;
     control-plane) join_control_plane ;;

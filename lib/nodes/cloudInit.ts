@@ -22,6 +22,8 @@ import {
   renderJoinConfiguration,
   renderKubeletPatch,
 } from "./kubeadmConfig";
+import { lifecycleHookUnitName } from "./lifecycleHook";
+import { masterScriptNames, masterScripts, masterScriptsParameterPrefix } from "./masterScripts";
 
 /** What every node needs to join: the bootstrap token and the CA it pins. */
 export interface JoinSecrets {
@@ -97,8 +99,12 @@ function controlPlanePkiFiles(pki: ControlPlaneSecrets): WriteFile[] {
   ];
 }
 
-function render(files: readonly WriteFile[], role: BootstrapRole): string {
-  const document = { write_files: files, runcmd: [[bootstrapScriptPath, role]] };
+function render(
+  files: readonly WriteFile[],
+  role: BootstrapRole,
+  after: readonly (readonly string[])[] = [],
+): string {
+  const document = { write_files: files, runcmd: [[bootstrapScriptPath, role], ...after] };
   const text = `#cloud-config\n${stringify(document, { lineWidth: 0, blockQuote: "literal" })}`;
   const bytes = Buffer.byteLength(text, "utf8");
   if (bytes > maxUserDataBytes) {
@@ -119,6 +125,8 @@ export interface MasterUserDataOptions {
   readonly joinDelaySeconds?: number;
   readonly join: JoinSecrets;
   readonly pki: ControlPlaneSecrets;
+  /** `aws:region`: where the bootstrap fetches the master scripts (lib/nodes/masterScripts.ts). */
+  readonly region: string;
 }
 
 /**
@@ -162,11 +170,20 @@ export function renderMasterUserData(options: MasterUserDataOptions): string {
           apiEndpointHost: settings.controlPlaneEndpointHost,
           clusterCaPath: `${kubernetesPkiDirectory}/ca.crt`,
           joinDelaySeconds: options.joinDelaySeconds,
+          masterScripts: {
+            region: options.region,
+            parameterPrefix: masterScriptsParameterPrefix(settings.clusterName),
+            names: masterScriptNames(
+              masterScripts({ clusterName: settings.clusterName, region: options.region }),
+            ),
+          },
         }),
         "0700",
       ),
     ],
     options.role,
+    // After the bootstrap, joined or not: a master the group terminates should leave etcd either way.
+    [["systemctl", "enable", "--now", lifecycleHookUnitName]],
   );
 }
 
