@@ -74,7 +74,10 @@ for (const stack of exampleStacks) {
 
     test("the first master can init and, if replaced, join; the others only join", () => {
       const init = master("init");
-      assert.deepEqual(init.runcmd, [["/usr/local/sbin/kubeadm-bootstrap", "init"]]);
+      assert.deepEqual(init.runcmd, [
+        ["/usr/local/sbin/kubeadm-bootstrap", "init"],
+        ["systemctl", "enable", "--now", "kubeadm-lifecycle-hook.service"],
+      ]);
       documentOfKind(fileContent(init, "/etc/kubeadm/init.yaml"), "ClusterConfiguration");
       const rejoin = documentOfKind(
         fileContent(init, "/etc/kubeadm/join.yaml"),
@@ -85,7 +88,10 @@ for (const stack of exampleStacks) {
         "the first master's fallback join is not a control-plane join",
       );
       const other = master("control-plane");
-      assert.deepEqual(other.runcmd, [["/usr/local/sbin/kubeadm-bootstrap", "control-plane"]]);
+      assert.deepEqual(other.runcmd, [
+        ["/usr/local/sbin/kubeadm-bootstrap", "control-plane"],
+        ["systemctl", "enable", "--now", "kubeadm-lifecycle-hook.service"],
+      ]);
       assert.equal(other.files.has("/etc/kubeadm/init.yaml"), false);
     });
 

@@ -100,6 +100,8 @@ describe("policies never throw on unexpected resource shapes", () => {
               "kubernetes:projectcalico.org/v3:IPPool",
               "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation",
               "aws:ec2/securityGroupRule:SecurityGroupRule",
+              "aws:ec2/instance:Instance",
+              "aws:ec2/launchConfiguration:LaunchConfiguration",
             ),
             properties: fc.dictionary(
               fc.constantFrom(
@@ -115,6 +117,10 @@ describe("policies never throw on unexpected resource shapes", () => {
                 "securityGroupId",
                 "name",
                 "id",
+                "tagsAll",
+                "networkInterfaces",
+                "vpcSecurityGroupIds",
+                "securityGroups",
               ),
               junk,
             ),

@@ -92,6 +92,7 @@ describe("the CLI's opening sequence", () => {
       "pod-pool-capacity": "mandatory",
       "cross-subnet-encapsulation": "mandatory",
       "calico-ports-open": "advisory",
+      "one-cluster-security-group": "mandatory",
     });
     const defaults = reconcilePolicyConfig(info);
     assert.deepEqual(defaults["no-cidr-overlap"].properties, {
