@@ -109,7 +109,8 @@ export class ControlPlane extends pulumi.ComponentResource {
             name: `${prefix}/${script.key}`,
             type: "String",
             tier: "Standard",
-            value: script.content,
+            // Not secret: `insecureValue` keeps the script readable in diffs.
+            insecureValue: script.content,
             description: `${script.path} on the masters of ${config.clusterName}`,
           },
           { parent: this },
