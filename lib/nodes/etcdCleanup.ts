@@ -71,9 +71,10 @@ for ((pass = 1; pass <= MAX_PASSES; pass++)); do
     --query 'Reservations[].Instances[].PrivateIpAddress' | tr -s ' \t\n' '   ') "
   endpoints=""
   for ip in $alive; do
-    [ "$ip" = "$SELF_IP" ] || endpoints="$endpoints,https://$ip:2379"
+    [ "$ip" != "$SELF_IP" ] || continue
+    [ -z "$endpoints" ] || endpoints="$endpoints,"
+    endpoints="$endpoints""https://$ip:2379"
   done
-  endpoints=$(echo "$endpoints" | sed 's/^,//')
   [ -n "$endpoints" ] || { log "no other master is up; nothing to clean"; exit 0; }
   members=$(etcd --endpoints="$endpoints" member list -w simple) ||
     { log "etcd does not answer at $endpoints; leaving it alone"; exit 0; }

@@ -51,9 +51,11 @@ export function renderLifecycleHookScript(options: LifecycleHookOptions): string
 // The body never uses a dollar-brace, so it is a plain template literal with nothing interpolated.
 const body = String.raw`readonly IMDS='http://169.254.169.254/latest'
 log() { echo "lifecycle-hook: $*" >&2; }
-token=$(curl -fsS --retry 5 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' "$IMDS/api/token") &&
-  instance=$(curl -fsS --retry 5 -H "X-aws-ec2-metadata-token: $token" "$IMDS/meta-data/instance-id") ||
-  { log "cannot read the instance ID"; exit 1; }
+if ! token=$(curl -fsS --retry 5 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' "$IMDS/api/token") ||
+  ! instance=$(curl -fsS --retry 5 -H "X-aws-ec2-metadata-token: $token" "$IMDS/meta-data/instance-id"); then
+  log "cannot read the instance ID"
+  exit 1
+fi
 while true; do
   state="" group=""
   read -r state group < <(aws autoscaling describe-auto-scaling-instances --region "$REGION" \
