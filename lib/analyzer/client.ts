@@ -38,7 +38,19 @@ import {
   toStruct,
 } from "./messages";
 
-export * from "./messages";
+/** The message names callers of the client need, listed so the folder's surface is explicit. */
+export {
+  type AnalyzeResult,
+  type AnalyzerInfo,
+  type AnalyzerResourceInput,
+  type Diagnostic,
+  type EnforcementLevel,
+  type PolicyConfigEntry,
+  fromRecorded,
+  reconcilePolicyConfig,
+  secretValue,
+  unknownSentinel,
+} from "./messages";
 
 /** The stack the pack runs for (ConfigureStack and the PULUMI_* variables). */
 export interface StackContext {

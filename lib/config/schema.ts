@@ -32,11 +32,18 @@ const positiveInt = z.number().int().positive();
 /** Number of AZ slots the VPC is divided into; see lib/plan/addressPlan.ts. */
 export const azSlotCount = 8;
 
+/**
+ * AZ names as AWS issues them: `<region><letter>` (standard, GovCloud, China, ISO),
+ * `<region>-<place>-<n><letter>` (Local Zones) and `<region>-wl<n>-<place>-wlz-<n>`
+ * (Wavelength Zones, which end in a digit and so need an explicit slot).
+ */
+const availabilityZonePattern = /^[a-z]{2}(-[a-z0-9]+)+([a-z]|-wlz-\d+)$/;
+
 export const availabilityZoneSchema = z.union([
-  z.string().regex(/^[a-z]{2}(-[a-z0-9]+)+[a-z]$/, "is not an availability zone name"),
+  z.string().regex(availabilityZonePattern, "is not an availability zone name"),
   z.strictObject({
     /** AZ name, e.g. `eu-west-1a`. */
-    name: z.string().regex(/^[a-z]{2}(-[a-z0-9]+)+[a-z]$/, "is not an availability zone name"),
+    name: z.string().regex(availabilityZonePattern, "is not an availability zone name"),
     /** Address slot 0..7; default: the AZ letter (a=0, b=1, ...). */
     slot: z
       .number()

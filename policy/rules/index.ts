@@ -13,11 +13,6 @@ import {
 import type { NetworkFacts } from "./facts";
 import type { Finding } from "./findings";
 
-export * from "./cidr";
-export * from "./facts";
-export * from "./findings";
-export * from "./sizing";
-
 /** Runs every rule over the facts and returns all findings, errors first. */
 export function checkNetwork(facts: NetworkFacts): Finding[] {
   const { ranges, findings } = parseRanges(facts);
