@@ -3,6 +3,7 @@
  * exits non-zero when a target is missed.
  */
 import { benchOverlap } from "./overlap";
+import { measurePolicyScale, scaleTargets } from "./policyScale";
 import { measurePolicyStartup } from "./policyStartup";
 
 interface Row {
@@ -38,6 +39,39 @@ async function main(): Promise<void> {
     ratio: startup.ratio,
     target: startup.target,
   });
+
+  const scale = await measurePolicyScale();
+  console.log(
+    "policy pack AnalyzeStack over the protocol vs a reading-only stack policy (generated clean stacks, median):",
+  );
+  for (const point of scale) {
+    console.log(
+      `  ${point.mode} ${point.size.toLocaleString("en-US")} resources: ${point.packMs.toFixed(0)} ms against ${point.readingMs.toFixed(0)} ms = ${point.ratio.toFixed(2)}x${point.diagnostics > 0 ? ` (${point.diagnostics} diagnostics on a clean stack!)` : ""}`,
+    );
+  }
+  for (const mode of [...new Set(scale.map((point) => point.mode))]) {
+    const points = scale.filter((point) => point.mode === mode);
+    const at20k = points.reduce((best, point) =>
+      Math.abs(point.size - 20_000) < Math.abs(best.size - 20_000) ? point : best,
+    );
+    rows.push({
+      name: `AnalyzeStack at ${at20k.size.toLocaleString("en-US")} resources (${mode}) vs reading-only`,
+      measured: `${at20k.packMs.toFixed(0)} ms`,
+      floor: `${at20k.readingMs.toFixed(0)} ms`,
+      // A pack that reports anything on the clean stack has missed, however fast.
+      ratio: points.some((point) => point.diagnostics > 0) ? Infinity : at20k.ratio,
+      target: scaleTargets.ratioAt20k,
+    });
+    const ratios = points.map((point) => point.ratio);
+    const [low, high] = [Math.min(...ratios), Math.max(...ratios)];
+    rows.push({
+      name: `AnalyzeStack ratio spread ${points[0].size.toLocaleString("en-US")} to ${points[points.length - 1].size.toLocaleString("en-US")} (${mode})`,
+      measured: `${high.toFixed(2)}x`,
+      floor: `${low.toFixed(2)}x`,
+      ratio: high / low,
+      target: scaleTargets.flatness,
+    });
+  }
 
   let failed = false;
   for (const row of rows) {

@@ -55,7 +55,7 @@ const overlapConfig: PolicyConfigSchema = {
       type: "string",
       pattern: cidrPattern,
       description:
-        "Kubernetes service range, used when no Installation declares serviceCIDRs. Default: 10.96.0.0/12 (kubeadm's).",
+        "Service range of a self-managed cluster (the stack installs Calico or has Kubernetes-tagged node groups, and no EKS cluster), used when no Installation declares serviceCIDRs. Default: 10.96.0.0/12 (kubeadm's).",
       default: defaultSettings.serviceCidr,
     },
   },
@@ -135,7 +135,7 @@ function networkPolicy(spec: NetworkPolicySpec): StackValidationPolicy {
 export const noCidrOverlap = networkPolicy({
   name: "no-cidr-overlap",
   description:
-    "VPC ranges, subnets, Calico pod pools, the service range and the organisation's reserved ranges must not overlap; subnets must lie inside their VPC.",
+    "VPC ranges, subnets, Calico pod pools, the cluster's service range (EKS's own, or a self-managed cluster's) and the organisation's reserved ranges must not overlap; subnets must lie inside their VPC.",
   enforcementLevel: "mandatory",
   severity: "critical",
   codes: ["invalid-cidr", "cidr-overlap", "subnet-overlap", "subnet-outside-vpc"],

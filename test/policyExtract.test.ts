@@ -11,7 +11,9 @@ import { type AnalyzerResourceInput, secretValue, unknownSentinel } from "../lib
 import { awsTypes } from "../policy/extract/aws";
 import { maxPodsTagKey as maxPodsTag } from "../policy/rules/wellKnown";
 import { calicoTypes, isTigeraOperatorChart } from "../policy/extract/calico";
+import { eksDefaultServiceCidr } from "../policy/extract/eks";
 import { configSubjects, defaultSettings, extractFacts } from "../policy/extract/index";
+import { ResourceGraph } from "../policy/extract/resources";
 import { asNumber, at, toValue, unknown } from "../policy/extract/values";
 import { checkNetwork } from "../policy/rules/index";
 import { checkCalicoPorts } from "../policy/rules/nodeAccess";
@@ -239,18 +241,60 @@ describe("Calico pools", () => {
       facts(
         single(calicoTypes.helmRelease, { chart: "tigera-operator", values: { installation } }),
       );
+    // tigera/operator pkg/controller/ippool/defaults.go: IPv6 pools default to no
+    // encapsulation and /122; IPv4 pools to IPIP under Calico CNI, whatever `bgp` says.
     const [pool] = release({ calicoNetwork: { ipPools: [{ cidr: "fd00::/48" }] } }).podPools;
-    assert.deepEqual([pool.blockSize, pool.encapsulation], [122, "IPIP"]);
-    const [vxlan] = release({
+    assert.deepEqual([pool.blockSize, pool.encapsulation], [122, "None"]);
+    const [bgpOff] = release({
       calicoNetwork: { bgp: "Disabled", ipPools: [{ cidr: "100.64.0.0/16" }] },
     }).podPools;
-    assert.deepEqual([vxlan.blockSize, vxlan.encapsulation], [26, "VXLAN"]);
-    const [fallback] = release({}).podPools;
-    assert.deepEqual(
-      [fallback.cidr, fallback.blockSize, fallback.encapsulation],
-      [undefined, 26, "IPIP"],
-    );
+    assert.deepEqual([bgpOff.blockSize, bgpOff.encapsulation], [26, "IPIP"]);
     assert.deepEqual(release({ enabled: false }).podPools, []);
+    // Another CNI (the VPC CNI on EKS) leaves Calico's pools unused.
+    assert.deepEqual(
+      release({
+        cni: { type: "AmazonVPC" },
+        calicoNetwork: { ipPools: [{ cidr: "100.64.0.0/16" }] },
+      }).podPools,
+      [],
+    );
+  });
+
+  it("adds the operator's default pool only where it knows the CNI is Calico", () => {
+    const stack = (installation: Props, extra: (b: StackBuilder) => void = () => undefined) => {
+      const b = new StackBuilder("update");
+      extra(b);
+      b.add(calicoTypes.helmRelease, "calico", () => ({
+        chart: "tigera-operator",
+        values: { installation },
+      }));
+      return facts(b.resources).podPools.map((p) => [p.cidr, p.blockSize, p.encapsulation]);
+    };
+    const nodes = (userData?: string) => (b: StackBuilder) => {
+      b.add(awsTypes.launchTemplate, "nodes", () => (userData ? { userData } : {}));
+      b.add(awsTypes.autoScalingGroup, "nodes", (ref) => ({
+        maxSize: 3,
+        launchTemplate: { id: ref("launchTemplate", "nodes") },
+        tags: [{ key: "kubernetes.io/cluster/demo", value: "owned" }],
+      }));
+    };
+    // Where the cluster runs is not in the stack: the operator detects it, the pack cannot.
+    assert.deepEqual(stack({}), []);
+    // Self-managed nodes: kubeadm's podSubnet from their user data (base64 in a launch template), else 192.168.0.0/16.
+    const kubeadm = Buffer.from(
+      "#cloud-config\nwrite_files:\n- content: |\n    networking:\n      podSubnet: 100.96.0.0/16\nruncmd: [kubeadm init]\n",
+    ).toString("base64");
+    assert.deepEqual(stack({}, nodes(kubeadm)), [["100.96.0.0/16", 26, "IPIP"]]);
+    assert.deepEqual(
+      stack({}, nodes("#!/bin/sh\nkubeadm init --pod-network-cidr=10.244.0.0/16\n")),
+      [["10.244.0.0/16", 26, "IPIP"]],
+    );
+    assert.deepEqual(stack({}, nodes()), [["192.168.0.0/16", 26, "IPIP"]]);
+    assert.deepEqual(stack({ calicoNetwork: { ipPools: [] } }, nodes()), []);
+    // EKS: the VPC CNI by default; with Calico CNI, the operator's EKS pool.
+    const eks = (b: StackBuilder) => b.add("aws:eks/cluster:Cluster", "eks", () => ({}));
+    assert.deepEqual(stack({}, eks), []);
+    assert.deepEqual(stack({ cni: { type: "Calico" } }, eks), [["172.16.0.0/16", 26, "VXLAN"]]);
   });
 
   it("reads a v4 Chart's rendered Installation instead of its values", () => {
@@ -331,13 +375,16 @@ describe("Calico pools", () => {
       serviceCidr: "10.100.0.0/16",
       reservedRanges: [{ name: "on-premises", cidr: "10.0.0.0/8" }],
     };
-    const found = facts([], settings);
+    // A stack with Calico declares a self-managed cluster; one without has no service range.
+    const pool = single(calicoTypes.ipPool, { spec: { cidr: "100.64.0.0/16" } });
+    const found = facts(pool, settings);
     assert.deepEqual(
       found.serviceRanges.map((r) => [r.subject, r.cidr]),
       [[configSubjects.serviceCidr, "10.100.0.0/16"]],
     );
+    assert.deepEqual(facts([], settings).serviceRanges, []);
     assert.deepEqual(
-      found.reservedRanges.map((r) => [r.subject, r.name]),
+      facts([], settings).reservedRanges.map((r) => [r.subject, r.name]),
       [[configSubjects.reservedRange(0), "on-premises"]],
     );
   });
@@ -483,6 +530,77 @@ describe("unknown or malformed values never throw", () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe("components and EKS", () => {
+  it("takes a component's children as inferred candidates, and its one VPC as certain", () => {
+    const b = new StackBuilder("preview", true);
+    const component = b.add("awsx:ec2:Vpc", "net", () => ({}));
+    const vpc = b.add(awsTypes.vpc, "net", () => ({ cidrBlock: "10.0.0.0/16" }), component);
+    for (const [name, cidr, az] of [
+      ["net-private-1", "10.0.0.0/18", "us-east-1a"],
+      ["net-private-2", "10.0.64.0/18", "us-east-1b"],
+    ]) {
+      b.add(
+        awsTypes.subnet,
+        name,
+        (ref) => ({ vpcId: ref("vpcId", vpc), cidrBlock: cidr, availabilityZone: az }),
+        component,
+      );
+    }
+    // The subnets' VPC comes from the component's output: still one VPC.
+    b.add(awsTypes.securityGroup, "sg", (ref) => ({ vpcId: ref("vpcId", component) }));
+    b.add(awsTypes.autoScalingGroup, "nodes", (ref) => ({
+      maxSize: 3,
+      vpcZoneIdentifiers: ref("vpcZoneIdentifiers", component),
+    }));
+    const graph = new ResourceGraph(asPolicyResources(b.resources));
+    const [sg] = graph.ofType(awsTypes.securityGroup);
+    assert.equal(graph.ref(sg, "vpcId", unknown, [awsTypes.vpc]), vpc);
+    const [group] = facts(b.resources).nodeGroups;
+    assert.equal(group.subnets, undefined);
+    assert.deepEqual(group.candidateSubnets?.from, ["component net"]);
+    assert.equal(group.candidateSubnets?.subnets.length, 2);
+  });
+
+  it("chooses EKS's default service range by the VPC's range", () => {
+    assert.equal(eksDefaultServiceCidr("10.0.0.0/16"), "172.20.0.0/16");
+    assert.equal(eksDefaultServiceCidr("10.255.0.0/16"), "172.20.0.0/16");
+    assert.equal(eksDefaultServiceCidr("172.31.0.0/16"), "10.100.0.0/16");
+    assert.equal(eksDefaultServiceCidr("192.168.0.0/16"), "10.100.0.0/16");
+    assert.equal(eksDefaultServiceCidr("not-a-cidr"), undefined);
+  });
+
+  it("compares an EKS service range with its own VPC and reserved ranges, not other VPCs", () => {
+    const stack = (serviceIpv4Cidr: string) => {
+      const b = new StackBuilder("update");
+      b.add(awsTypes.vpc, "blue", () => ({ cidrBlock: "10.0.0.0/16" }));
+      b.add(awsTypes.vpc, "green", () => ({ cidrBlock: "10.1.0.0/16" }));
+      b.add(awsTypes.subnet, "green-a", (ref) => ({
+        vpcId: ref("vpcId", "green"),
+        cidrBlock: "10.1.0.0/24",
+      }));
+      b.add("aws:eks/cluster:Cluster", "green-eks", (ref) => ({
+        vpcConfig: { subnetIds: [ref("vpcConfig", "green-a")] },
+        kubernetesNetworkConfig: { serviceIpv4Cidr },
+      }));
+      const settings = {
+        ...defaultSettings,
+        reservedRanges: [{ name: "dc", cidr: "10.200.0.0/16" }],
+      };
+      return checkNetwork(facts(b.resources, settings)).map((f) => [f.code, f.subjects[0]]);
+    };
+    const eks = urnOf("aws:eks/cluster:Cluster", "green-eks");
+    assert.deepEqual(stack("10.0.0.0/16"), []);
+    assert.deepEqual(stack("10.1.128.0/17"), [["cidr-overlap", urnOf(awsTypes.vpc, "green")]]);
+    const reserved = stack("10.200.0.0/16");
+    assert.equal(reserved.length, 1);
+    assert.equal(reserved[0][0], "cidr-overlap");
+    assert.ok(
+      [eks, configSubjects.reservedRange(0)].includes(reserved[0][1] ?? ""),
+      String(reserved),
     );
   });
 });

@@ -10,6 +10,7 @@ import fc from "fast-check";
 import type { AnalyzerResourceInput } from "../lib/analyzer/client";
 import { unknownSentinel } from "../lib/analyzer/client";
 import { policies } from "../policy/policies";
+import { foreignStacks } from "./support/foreignStacks";
 import { asPolicyResources, type Mode, programResources, types } from "./support/policyResources";
 import { exampleStacks, loadExample } from "./support/stacks";
 
@@ -57,10 +58,11 @@ async function runAll(resources: readonly AnalyzerResourceInput[], config: objec
 }
 
 describe("policies never throw on unexpected resource shapes", () => {
-  it("survives random corruption of program-shaped stacks", async () => {
+  it("survives random corruption of program-shaped and foreign stacks", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom<Mode>("preview", "update"),
+        fc.nat(),
         fc.array(
           fc.record({
             target: fc.nat(),
@@ -69,8 +71,10 @@ describe("policies never throw on unexpected resource shapes", () => {
           }),
           { minLength: 1, maxLength: 5 },
         ),
-        async (mode, corruptions) => {
-          const resources = base[mode].map((resource) => ({ ...resource }));
+        async (mode, which, corruptions) => {
+          // The program's stack, or one of the foreign corpus (awsx components, EKS, ...).
+          const stacks = [base[mode], ...foreignStacks.map((corpus) => corpus.build(mode))];
+          const resources = stacks[which % stacks.length].map((resource) => ({ ...resource }));
           for (const { target, path, replacement } of corruptions) {
             const index = target % resources.length;
             resources[index] = {
@@ -100,7 +104,10 @@ describe("policies never throw on unexpected resource shapes", () => {
               "kubernetes:projectcalico.org/v3:IPPool",
               "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation",
               "aws:ec2/securityGroupRule:SecurityGroupRule",
+              "aws:eks/cluster:Cluster",
+              "aws:eks/nodeGroup:NodeGroup",
               "aws:ec2/instance:Instance",
+              "awsx:ec2:Vpc",
               "aws:ec2/launchConfiguration:LaunchConfiguration",
             ),
             properties: fc.dictionary(
@@ -117,6 +124,10 @@ describe("policies never throw on unexpected resource shapes", () => {
                 "securityGroupId",
                 "name",
                 "id",
+                "vpcConfig",
+                "kubernetesNetworkConfig",
+                "userData",
+                "userDataBase64",
                 "tagsAll",
                 "networkInterfaces",
                 "vpcSecurityGroupIds",
@@ -129,11 +140,15 @@ describe("policies never throw on unexpected resource shapes", () => {
         ),
         fc.dictionary(fc.constantFrom("reservedRanges", "serviceCidr", "defaultMaxPods"), junk),
         async (specs, config) => {
+          // Every other resource is a child of the one before, so parent chains are fuzzed too.
           const resources = specs.map((spec, index) => ({
             type: spec.type,
             name: `r${index}`,
             urn: `urn:pulumi:s::p::${spec.type}::r${index}`,
             properties: spec.properties,
+            ...(index % 2 === 1
+              ? { parent: `urn:pulumi:s::p::${specs[index - 1].type}::r${index - 1}` }
+              : {}),
           }));
           await runAll(resources, config);
         },

@@ -6,7 +6,7 @@
  */
 import type { NodeGroupFact, SubnetFact, VpcRangeFact } from "../rules/facts";
 import { maxPodsTagKey } from "../rules/wellKnown";
-import type { Declared, RefMatcher, ResourceGraph } from "./resources";
+import type { Declared, RefKeys, ResourceGraph } from "./resources";
 import { type Value, asArray, asNumber, asString, at, known, unknown } from "./values";
 
 export const awsTypes = {
@@ -62,6 +62,22 @@ export function extractSubnets(graph: ResourceGraph): SubnetFact[] {
   }));
 }
 
+/**
+ * Whether a group's tags mark its nodes as Kubernetes nodes: the cloud provider's
+ * `kubernetes.io/cluster/<name>` or cluster-autoscaler's `k8s.io/cluster-autoscaler/...`.
+ */
+export function isKubernetesNodeGroup(group: Declared): boolean {
+  const tags = asArray(group.props.tags);
+  if (tags === unknown || tags === undefined) return false;
+  return tags.some((tag) => {
+    const key = asString(at(tag, "key"));
+    return (
+      typeof key === "string" &&
+      (key.startsWith("kubernetes.io/cluster/") || key.startsWith("k8s.io/cluster-autoscaler/"))
+    );
+  });
+}
+
 /** maxPods from the node-template tag; the default when no tag says otherwise. */
 function maxPodsOf(group: Declared, defaultMaxPods: number): number | undefined {
   const tags = asArray(group.props.tags);
@@ -77,8 +93,7 @@ function maxPodsOf(group: Declared, defaultMaxPods: number): number | undefined 
   return unknownKey ? undefined : defaultMaxPods;
 }
 
-const idOrName: RefMatcher = (candidate, literal) =>
-  candidate.props.id === literal || candidate.props.name === literal;
+const idOrName: RefKeys = (candidate) => [candidate.props.id, candidate.props.name];
 
 /** The launch templates (or configuration) a group's nodes start from; `undefined` when unknown. */
 function launchSources(graph: ResourceGraph, group: Declared): Declared[] | undefined {
@@ -154,9 +169,29 @@ function securityGroupsOf(graph: ResourceGraph, source: Declared): string[] | un
   return groups.size > 0 ? [...groups] : undefined;
 }
 
+/** A group's subnets: exact, or (in a preview of a component's output) the component's subnets as candidates. */
+function subnetsOf(
+  graph: ResourceGraph,
+  group: Declared,
+): Pick<NodeGroupFact, "subnets" | "candidateSubnets"> {
+  const subnets = group.props.vpcZoneIdentifiers;
+  if (subnets === undefined) return { subnets: undefined };
+  const found = graph.resolveRefs(group, "vpcZoneIdentifiers", elementsOf(subnets), [
+    awsTypes.subnet,
+  ]);
+  if (found === undefined) return { subnets: undefined };
+  if (found.inferredFrom.length === 0) return { subnets: found.urns };
+  return {
+    subnets: undefined,
+    candidateSubnets: {
+      subnets: found.urns,
+      from: found.inferredFrom.map((urn) => `component ${graph.get(urn)?.name ?? urn}`),
+    },
+  };
+}
+
 export function extractNodeGroups(graph: ResourceGraph, defaultMaxPods: number): NodeGroupFact[] {
   return graph.ofType(awsTypes.autoScalingGroup).map((group) => {
-    const subnets = group.props.vpcZoneIdentifiers;
     const sources = launchSources(graph, group);
     const perSource = sources?.map((source) => securityGroupsOf(graph, source));
     const securityGroups =
@@ -168,10 +203,7 @@ export function extractNodeGroups(graph: ResourceGraph, defaultMaxPods: number):
       label: group.name,
       maxSize: known(asNumber(group.props.maxSize)),
       maxPods: maxPodsOf(group, defaultMaxPods),
-      subnets:
-        subnets === undefined
-          ? undefined
-          : graph.refs(group, "vpcZoneIdentifiers", elementsOf(subnets), [awsTypes.subnet]),
+      ...subnetsOf(graph, group),
       securityGroups,
     };
   });

@@ -4,8 +4,16 @@
  */
 import type { NetworkFacts, NodeGroupFact, RangeFact, ReservedRangeFact } from "../rules/facts";
 import { defaultMaxPods } from "../rules/sizing";
-import { extractNodeGroups, extractSubnets, extractVpcRanges } from "./aws";
+import {
+  awsTypes,
+  extractNodeGroups,
+  extractSubnets,
+  extractVpcRanges,
+  isKubernetesNodeGroup,
+} from "./aws";
 import { extractCalico } from "./calico";
+import { eksTypes, extractEksServiceRanges } from "./eks";
+import { kubeadmPodSubnet } from "./kubeadm";
 import { ResourceGraph, type StackResource } from "./resources";
 import { extractSecurityGroups } from "./securityGroups";
 
@@ -13,7 +21,10 @@ export type { StackResource } from "./resources";
 
 /** What the pack's config contributes to the facts. */
 export interface PackSettings {
-  /** Kubernetes service range, used when no Installation declares `serviceCIDRs`; default 10.96.0.0/12. */
+  /**
+   * Kubernetes service range of a self-managed cluster, used when no Installation
+   * declares `serviceCIDRs`; default 10.96.0.0/12 (kubeadm's).
+   */
   readonly serviceCidr: string;
   /** Ranges routed elsewhere (peered VPCs, on-premises, VPN); default none. */
   readonly reservedRanges: readonly { readonly name: string; readonly cidr: string }[];
@@ -34,19 +45,37 @@ export const configSubjects = {
   defaultMaxPods: "pod-block-fits-node.defaultMaxPods",
 };
 
+/**
+ * Facts of the stack's resources. The Kubernetes service range is a fact only
+ * where the stack declares a cluster: an EKS cluster's own range, else (Calico
+ * installed in any form, or node groups tagged as Kubernetes nodes) the one an
+ * Installation declares or the configured `serviceCidr`. A stack without either
+ * has no service range to collide with.
+ */
 export function extractFacts(
   resources: readonly StackResource[],
   settings: PackSettings = defaultSettings,
 ): NetworkFacts {
   const graph = new ResourceGraph(resources);
-  const calico = extractCalico(graph);
-  const serviceRanges: RangeFact[] = calico.serviceRanges ?? [
-    {
+  const vpcRanges = extractVpcRanges(graph);
+  const subnets = extractSubnets(graph);
+  const eksRanges = extractEksServiceRanges(graph, subnets, vpcRanges);
+  const eks = graph.ofType(eksTypes.cluster, eksTypes.nodeGroup).length > 0;
+  const selfManagedNodes =
+    !eks && graph.ofType(awsTypes.autoScalingGroup).some((group) => isKubernetesNodeGroup(group));
+  const calico = extractCalico(graph, {
+    eks,
+    selfManagedNodes,
+    podSubnet: kubeadmPodSubnet(graph),
+  });
+  const serviceRanges: RangeFact[] = [...(calico.serviceRanges ?? []), ...eksRanges];
+  if (calico.serviceRanges === undefined && !eks && (calico.installed || selfManagedNodes)) {
+    serviceRanges.push({
       subject: configSubjects.serviceCidr,
       label: `from policy config ${configSubjects.serviceCidr}`,
       cidr: settings.serviceCidr,
-    },
-  ];
+    });
+  }
   const reservedRanges: ReservedRangeFact[] = settings.reservedRanges.map((range, index) => ({
     subject: configSubjects.reservedRange(index),
     label: `"${range.name}" from policy config ${configSubjects.reservedRange(index)}`,
@@ -65,8 +94,8 @@ export function extractFacts(
     });
   }
   return {
-    vpcRanges: extractVpcRanges(graph),
-    subnets: extractSubnets(graph),
+    vpcRanges,
+    subnets,
     podPools: calico.podPools,
     serviceRanges,
     reservedRanges,

@@ -41,10 +41,25 @@ export interface Declared {
   readonly propertyDependencies: Readonly<Record<string, readonly string[]>> | undefined;
 }
 
-/** Whether a declared resource is the one a literal reference names; default: its `id` output. */
-export type RefMatcher = (candidate: Declared, literal: string) => boolean;
+/**
+ * The literal values a declared resource answers to when another resource names
+ * it (default: its `id` output). Lookups index these once per type set, so
+ * resolving every reference in a stack stays linear in its size.
+ */
+export type RefKeys = (candidate: Declared) => readonly Value[];
 
-const byId: RefMatcher = (candidate, literal) => candidate.props.id === literal;
+const byId: RefKeys = (candidate) => [candidate.props.id];
+
+/** What a reference resolved to: the resources (URNs, or literal ids outside the stack). */
+export interface ResolvedRefs {
+  readonly urns: string[];
+  /**
+   * Components the value came from, when the candidates were taken from their
+   * children because the exact ones cannot be known yet (a preview of a value a
+   * component computed); empty when the set is exact.
+   */
+  readonly inferredFrom: readonly string[];
+}
 
 function declare(resource: StackResource): Declared {
   const props = toValue(resource.props);
@@ -67,14 +82,33 @@ function declare(resource: StackResource): Declared {
 export class ResourceGraph {
   readonly resources: readonly Declared[];
   private readonly byUrn: ReadonlyMap<string, Declared>;
+  private readonly byType = new Map<string, Declared[]>();
+  private readonly children = new Map<string, Declared[]>();
+  private readonly keyIndexes = new Map<string, Map<Value, Declared>>();
+  private readonly keyFunctions = new Map<RefKeys, number>();
 
   constructor(resources: readonly StackResource[]) {
     this.resources = resources.map(declare);
-    this.byUrn = new Map(this.resources.map((resource) => [resource.urn, resource]));
+    const byUrn = new Map<string, Declared>();
+    for (const resource of this.resources) {
+      byUrn.set(resource.urn, resource);
+      let list = this.byType.get(resource.type);
+      if (list === undefined) this.byType.set(resource.type, (list = []));
+      list.push(resource);
+      if (resource.parent !== undefined) {
+        let siblings = this.children.get(resource.parent);
+        if (siblings === undefined) this.children.set(resource.parent, (siblings = []));
+        siblings.push(resource);
+      }
+    }
+    this.byUrn = byUrn;
   }
 
+  /** Resources of any of `types`, in declaration order. */
   ofType(...types: readonly string[]): Declared[] {
-    return this.resources.filter((resource) => types.includes(resource.type));
+    if (types.length === 1) return [...(this.byType.get(types[0]) ?? [])];
+    const wanted = new Set(types);
+    return this.resources.filter((resource) => wanted.has(resource.type));
   }
 
   get(urn: string): Declared | undefined {
@@ -84,11 +118,54 @@ export class ResourceGraph {
   /** URNs of the resource's declared ancestors, nearest first. */
   ancestors(resource: Declared): string[] {
     const found: string[] = [];
-    for (let urn = resource.parent; urn !== undefined && !found.includes(urn);) {
+    const seen = new Set<string>();
+    for (let urn = resource.parent; urn !== undefined && !seen.has(urn);) {
+      seen.add(urn);
       found.push(urn);
       urn = this.byUrn.get(urn)?.parent;
     }
     return found;
+  }
+
+  /** Resources of `types` anywhere under `urn` in the parent tree, in declaration order. */
+  descendants(urn: string, types: readonly string[]): Declared[] {
+    const found: Declared[] = [];
+    const seen = new Set<string>([urn]);
+    const queue = [urn];
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      for (const child of this.children.get(next) ?? []) {
+        if (seen.has(child.urn)) continue;
+        seen.add(child.urn);
+        if (types.includes(child.type)) found.push(child);
+        queue.push(child.urn);
+      }
+    }
+    return found.sort((a, b) => this.position(a) - this.position(b));
+  }
+
+  private positions: Map<Declared, number> | undefined;
+
+  private position(resource: Declared): number {
+    this.positions ??= new Map(this.resources.map((r, index) => [r, index]));
+    return this.positions.get(resource) ?? 0;
+  }
+
+  /** The first resource of `types` that answers to `literal`, from an index built once. */
+  private named(types: readonly string[], literal: string, keys: RefKeys): Declared | undefined {
+    let keyId = this.keyFunctions.get(keys);
+    if (keyId === undefined) this.keyFunctions.set(keys, (keyId = this.keyFunctions.size));
+    const indexKey = `${keyId}\u0000${types.join("\u0000")}`;
+    let index = this.keyIndexes.get(indexKey);
+    if (index === undefined) {
+      index = new Map();
+      for (const candidate of this.ofType(...types)) {
+        for (const key of keys(candidate)) {
+          if (typeof key === "string" && !index.has(key)) index.set(key, candidate);
+        }
+      }
+      this.keyIndexes.set(indexKey, index);
+    }
+    return index.get(literal);
   }
 
   /**
@@ -109,6 +186,33 @@ export class ResourceGraph {
   }
 
   /**
+   * When `property` depends on no resource of `types` directly but on component
+   * resources (an awsx VPC's `privateSubnetIds`), the components' descendants of
+   * `types`: the value is some of them, which ones only the update shows.
+   */
+  componentCandidates(
+    from: Declared,
+    property: string,
+    types: readonly string[],
+  ): { readonly components: string[]; readonly candidates: string[] } {
+    const sources =
+      from.propertyDependencies !== undefined
+        ? (from.propertyDependencies[property] ?? [])
+        : from.dependencies;
+    const components: string[] = [];
+    const candidates = new Set<string>();
+    for (const urn of new Set(sources)) {
+      const source = this.byUrn.get(urn);
+      if (source === undefined || types.includes(source.type)) continue;
+      const below = this.descendants(urn, types);
+      if (below.length === 0) continue;
+      components.push(urn);
+      for (const resource of below) candidates.add(resource.urn);
+    }
+    return { components, candidates: [...candidates] };
+  }
+
+  /**
    * The set of resources a list-valued reference names, as URNs (or the literal id
    * for something outside the stack); `undefined` when unknown values leave it open.
    */
@@ -117,9 +221,24 @@ export class ResourceGraph {
     property: string,
     elements: readonly Value[] | typeof unknown,
     types: readonly string[],
-    matches: RefMatcher = byId,
+    keys: RefKeys = byId,
   ): string[] | undefined {
-    const candidates = this.ofType(...types);
+    const resolved = this.resolveRefs(from, property, elements, types, keys);
+    return resolved === undefined || resolved.inferredFrom.length > 0 ? undefined : resolved.urns;
+  }
+
+  /**
+   * Like `refs`, but when unknown values leave the set open and the property was
+   * computed by component resources, their children of `types` stand in for it,
+   * marked as inferred.
+   */
+  resolveRefs(
+    from: Declared,
+    property: string,
+    elements: readonly Value[] | typeof unknown,
+    types: readonly string[],
+    keys: RefKeys = byId,
+  ): ResolvedRefs | undefined {
     const resolved = new Set<string>();
     const literals: string[] = [];
     let unknowns = elements === unknown ? 1 : 0;
@@ -127,12 +246,12 @@ export class ResourceGraph {
       const literal = asString(element);
       if (literal === unknown) unknowns++;
       else if (literal !== undefined) {
-        const target = candidates.find((candidate) => matches(candidate, literal));
+        const target = this.named(types, literal, keys);
         if (target) resolved.add(target.urn);
         else literals.push(literal);
       }
     }
-    if (unknowns === 0 && literals.length === 0) return [...resolved];
+    if (unknowns === 0 && literals.length === 0) return { urns: [...resolved], inferredFrom: [] };
     const dependencies = this.dependencyUrns(from, property, types);
     if (dependencies.length > 0) {
       for (const urn of dependencies) resolved.add(urn);
@@ -143,23 +262,38 @@ export class ResourceGraph {
       for (const literal of literals.slice(0, Math.max(0, count - resolved.size))) {
         resolved.add(literal);
       }
-      return [...resolved];
+      return { urns: [...resolved], inferredFrom: [] };
     }
-    if (unknowns > 0) return undefined;
-    return [...resolved, ...literals];
+    if (unknowns === 0) return { urns: [...resolved, ...literals], inferredFrom: [] };
+    const { components, candidates } = this.componentCandidates(from, property, types);
+    if (components.length === 0) return undefined;
+    return {
+      urns: [...new Set([...resolved, ...literals, ...candidates])],
+      inferredFrom: components,
+    };
   }
 
-  /** A single reference: the one resource it names, or `undefined` when that is not known. */
+  /**
+   * A single reference: the one resource it names, or `undefined` when that is not
+   * known. A value computed by a component that holds exactly one resource of
+   * `types` (an awsx VPC's `vpcId`) names that one.
+   */
   ref(
     from: Declared,
     property: string,
     value: Value | undefined,
     types: readonly string[],
-    matches: RefMatcher = byId,
+    keys: RefKeys = byId,
   ): string | undefined {
     if (value === undefined) return undefined;
-    const found = this.refs(from, property, value === unknown ? unknown : [value], types, matches);
-    return found !== undefined && found.length === 1 ? found[0] : undefined;
+    const found = this.resolveRefs(
+      from,
+      property,
+      value === unknown ? unknown : [value],
+      types,
+      keys,
+    );
+    return found !== undefined && found.urns.length === 1 ? found.urns[0] : undefined;
   }
 
   /**
@@ -173,13 +307,10 @@ export class ResourceGraph {
     elements: readonly Value[],
     types: readonly string[],
   ): (string | undefined)[] {
-    const candidates = this.ofType(...types);
     return elements.map((element) => {
       const literal = asString(element);
       if (literal === undefined) return undefined;
-      if (literal !== unknown) {
-        return candidates.find((candidate) => byId(candidate, literal))?.urn ?? literal;
-      }
+      if (literal !== unknown) return this.named(types, literal, byId)?.urn ?? literal;
       const dependencies = this.dependencyUrns(from, property, types);
       return dependencies.length === 1 ? dependencies[0] : undefined;
     });

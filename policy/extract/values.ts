@@ -31,6 +31,21 @@ const unknownSentinels = new Set([
 ]);
 
 const signatureKey = "4dabf18193072939515e22adb298388d";
+
+/**
+ * @pulumi/policy's unknown-checking proxy answers these keys with a marker and its
+ * plain target. Reading the target directly is the same data (unknowns stay as
+ * the wire sentinels) without a proxy trap on every property, which at tens of
+ * thousands of resources is most of the pack's time.
+ */
+const proxyMarker = "__isSpecialProxy";
+const proxyTarget = "__getSpecialProxyTarget";
+
+function unwrapProxy(input: object): object {
+  if (readProperty(input, proxyMarker) !== true) return input;
+  const target = readProperty(input, proxyTarget);
+  return typeof target === "object" && target !== null ? target : input;
+}
 const secretSignature = "1b47061264138c4ac30d75fd1eb44270";
 
 /** Reads `object[key]`, treating an exception from the unknown-checking proxy as unknown. */
@@ -46,7 +61,9 @@ function readProperty(object: object, key: string): unknown {
  * Copies a property value into a plain `Value`. Works on raw wire values,
  * deserialised values and @pulumi/policy's proxies alike.
  */
-export function toValue(input: unknown, depth = 0): Value {
+export function toValue(value: unknown, depth = 0): Value {
+  const input =
+    depth === 0 && typeof value === "object" && value !== null ? unwrapProxy(value) : value;
   if (input === unknown || depth > 64) return unknown;
   if (input === null || input === undefined) return null;
   if (typeof input === "string") return unknownSentinels.has(input) ? unknown : input;

@@ -3,7 +3,7 @@
  * their VPC and disjoint, and VPC, pod, service and reserved ranges disjoint.
  */
 import { type Cidr, contains, findOverlaps, parseCidr } from "./cidr";
-import type { NetworkFacts, Subject } from "./facts";
+import type { NetworkFacts, Subject, VpcRangeFact } from "./facts";
 import type { Finding } from "./findings";
 
 export type RangeKind = "VPC" | "subnet" | "pod pool" | "service range" | "reserved range";
@@ -14,6 +14,8 @@ export interface ParsedRange {
   readonly cidr: Cidr;
   /** For subnets and VPC ranges: the owning VPC's subject. */
   readonly vpc?: string;
+  /** For a service range of one cluster: its VPC (see RangeFact.scope). */
+  readonly scope?: { readonly vpc: string | undefined };
 }
 
 export function describeRange(range: ParsedRange): string {
@@ -27,11 +29,17 @@ export function describeRange(range: ParsedRange): string {
 export function parseRanges(facts: NetworkFacts): { ranges: ParsedRange[]; findings: Finding[] } {
   const ranges: ParsedRange[] = [];
   const findings: Finding[] = [];
-  const add = (kind: RangeKind, fact: Subject, text: string | undefined, vpc?: string) => {
+  const add = (
+    kind: RangeKind,
+    fact: Subject,
+    text: string | undefined,
+    vpc?: string,
+    scope?: ParsedRange["scope"],
+  ) => {
     if (text === undefined) return;
     const parsed = parseCidr(text);
     if (parsed.ok) {
-      ranges.push({ kind, fact, cidr: parsed.cidr, vpc });
+      ranges.push({ kind, fact, cidr: parsed.cidr, vpc, ...(scope ? { scope } : {}) });
       return;
     }
     findings.push({
@@ -45,19 +53,36 @@ export function parseRanges(facts: NetworkFacts): { ranges: ParsedRange[]; findi
   for (const fact of facts.vpcRanges) add("VPC", fact, fact.cidr, fact.vpc);
   for (const fact of facts.subnets) add("subnet", fact, fact.cidr, fact.vpc);
   for (const fact of facts.podPools) add("pod pool", fact, fact.cidr);
-  for (const fact of facts.serviceRanges) add("service range", fact, fact.cidr);
+  for (const fact of facts.serviceRanges) {
+    add("service range", fact, fact.cidr, undefined, fact.scope);
+  }
   for (const fact of facts.reservedRanges) add("reserved range", fact, fact.cidr);
   return { ranges, findings };
 }
 
+/** Ranges of each VPC (primary and secondary), keyed by the VPC's subject. */
+function rangesByVpc(ranges: readonly ParsedRange[]): Map<string, ParsedRange[]> {
+  const byVpc = new Map<string, ParsedRange[]>();
+  for (const range of ranges) {
+    if (range.kind !== "VPC" || range.vpc === undefined) continue;
+    let list = byVpc.get(range.vpc);
+    if (list === undefined) byVpc.set(range.vpc, (list = []));
+    list.push(range);
+  }
+  return byVpc;
+}
+
 /** Subnets whose VPC is known and has a known range that holds them. */
-function subnetsInsideTheirVpc(ranges: readonly ParsedRange[]): Set<ParsedRange> {
-  const vpcRanges = ranges.filter((range) => range.kind === "VPC");
+function subnetsInsideTheirVpc(
+  ranges: readonly ParsedRange[],
+  byVpc: ReadonlyMap<string, readonly ParsedRange[]> = rangesByVpc(ranges),
+): Set<ParsedRange> {
   return new Set(
     ranges.filter(
       (range) =>
         range.kind === "subnet" &&
-        vpcRanges.some((vpc) => vpc.vpc === range.vpc && contains(vpc.cidr, range.cidr)),
+        range.vpc !== undefined &&
+        (byVpc.get(range.vpc) ?? []).some((vpc) => contains(vpc.cidr, range.cidr)),
     ),
   );
 }
@@ -66,14 +91,21 @@ export function checkSubnetsInsideVpc(
   facts: NetworkFacts,
   ranges: readonly ParsedRange[],
 ): Finding[] {
-  const inside = subnetsInsideTheirVpc(ranges);
+  const byVpc = rangesByVpc(ranges);
+  const inside = subnetsInsideTheirVpc(ranges, byVpc);
+  const factsByVpc = new Map<string, VpcRangeFact[]>();
+  for (const fact of facts.vpcRanges) {
+    let list = factsByVpc.get(fact.vpc);
+    if (list === undefined) factsByVpc.set(fact.vpc, (list = []));
+    list.push(fact);
+  }
   const findings: Finding[] = [];
   for (const subnet of ranges) {
     if (subnet.kind !== "subnet" || subnet.vpc === undefined || inside.has(subnet)) continue;
-    const vpcFacts = facts.vpcRanges.filter((fact) => fact.vpc === subnet.vpc);
+    const vpcFacts = factsByVpc.get(subnet.vpc) ?? [];
     // An unknown VPC range (a preview of a new association) might still hold it.
     if (vpcFacts.length === 0 || vpcFacts.some((fact) => fact.cidr === undefined)) continue;
-    const vpcRanges = ranges.filter((range) => range.kind === "VPC" && range.vpc === subnet.vpc);
+    const vpcRanges = byVpc.get(subnet.vpc) ?? [];
     if (vpcRanges.length !== vpcFacts.length) continue; // an invalid VPC CIDR is reported already
     findings.push({
       code: "subnet-outside-vpc",
@@ -102,6 +134,7 @@ export function checkOverlaps(ranges: readonly ParsedRange[]): Finding[] {
     const kinds = new Set([outer.kind, inner.kind]);
     if (kinds.has("subnet") && kinds.has("VPC")) continue;
     if (kinds.size === 1 && (kinds.has("reserved range") || kinds.has("service range"))) continue;
+    if (outOfScope(outer, inner) || outOfScope(inner, outer)) continue;
     if (kinds.size === 1 && kinds.has("subnet")) {
       if (outer.vpc !== undefined && inner.vpc !== undefined && outer.vpc !== inner.vpc) continue;
       findings.push({
@@ -123,6 +156,12 @@ export function checkOverlaps(ranges: readonly ParsedRange[]): Finding[] {
     });
   }
   return findings;
+}
+
+/** A cluster's service range against another VPC's range or subnet (or one of unknown VPC). */
+function outOfScope(range: ParsedRange, other: ParsedRange): boolean {
+  if (range.scope === undefined || (other.kind !== "VPC" && other.kind !== "subnet")) return false;
+  return range.scope.vpc === undefined || other.vpc !== range.scope.vpc;
 }
 
 function overlapFix(a: RangeKind, b: RangeKind): string {

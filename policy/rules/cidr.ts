@@ -31,6 +31,10 @@ function bytesToBigInt(bytes: number[]): bigint {
 }
 
 function bigIntToAddress(value: bigint, family: AddressFamily): string {
+  if (family === "ipv4") {
+    const n = Number(value);
+    return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+  }
   const byteCount = familyBits[family] / 8;
   const bytes: number[] = new Array<number>(byteCount);
   let rest = value;
@@ -67,15 +71,38 @@ export function parseCidr(text: string): CidrParseResult {
     return { ok: false, reason: "has no valid prefix length after the slash" };
   }
   let family: AddressFamily;
+  const dotted = ipv4Dotted(address);
+  if (dotted !== undefined) return withPrefix(BigInt(dotted), Number(prefixText), "ipv4");
   if (ipaddr.IPv4.isValidFourPartDecimal(address)) family = "ipv4";
   else if (ipaddr.IPv6.isValid(address) && address.includes(":")) family = "ipv6";
   else return { ok: false, reason: "is not a valid IPv4 or IPv6 address" };
-  const prefix = Number(prefixText);
+  return withPrefix(bytesToBigInt(ipaddr.parse(address).toByteArray()), Number(prefixText), family);
+}
+
+/**
+ * A dotted-quad IPv4 address as a number, read without ipaddr.js (the pack parses
+ * every subnet and VPC range of large stacks): four decimal parts 0-255 without
+ * leading zeros, as ipaddr.js's isValidFourPartDecimal accepts them.
+ */
+function ipv4Dotted(address: string): number | undefined {
+  const parts = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/.exec(
+    address,
+  );
+  if (parts === null) return undefined;
+  let value = 0;
+  for (let i = 1; i <= 4; i++) {
+    const part = Number(parts[i]);
+    if (part > 255) return undefined;
+    value = value * 256 + part;
+  }
+  return value;
+}
+
+function withPrefix(value: bigint, prefix: number, family: AddressFamily): CidrParseResult {
   const bits = familyBits[family];
   if (prefix > bits) {
     return { ok: false, reason: `has prefix /${prefix}, but ${family} allows at most /${bits}` };
   }
-  const value = bytesToBigInt(ipaddr.parse(address).toByteArray());
   const hostBits = BigInt(bits - prefix);
   const start = (value >> hostBits) << hostBits;
   const cidr = cidrFrom(start, prefix, family);

@@ -45,6 +45,13 @@ export interface PodPoolFact extends Subject {
 
 export interface RangeFact extends Subject {
   readonly cidr: string | undefined;
+  /**
+   * For a service range that belongs to one cluster (an EKS cluster's): the
+   * subject of that cluster's VPC (`vpc` undefined when it cannot be related).
+   * Such a range is compared with its own VPC's ranges and subnets, pod pools and
+   * reserved ranges, never with other VPCs. Default: unscoped, compared with all.
+   */
+  readonly scope?: { readonly vpc: string | undefined };
 }
 
 export interface ReservedRangeFact extends RangeFact {
@@ -59,6 +66,15 @@ export interface NodeGroupFact extends Subject {
   readonly maxPods: number | undefined;
   /** Subjects of the subnets the group launches into; `undefined` when unknown. */
   readonly subnets: readonly string[] | undefined;
+  /**
+   * When `subnets` is unknown but the value came from component resources (an
+   * awsx VPC's subnet ids in a preview): the components' subnets, some of which
+   * the group uses, and the components' labels. Default none.
+   */
+  readonly candidateSubnets?: {
+    readonly subnets: readonly string[];
+    readonly from: readonly string[];
+  };
   /**
    * Subjects of the security groups on the group's nodes; `undefined` (the
    * default) when unknown, e.g. a launch template from another stack.

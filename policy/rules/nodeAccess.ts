@@ -11,6 +11,7 @@
 import { contains, parseCidr } from "./cidr";
 import type { IngressRuleFact, NetworkFacts, NodeGroupFact, SecurityGroupFact } from "./facts";
 import type { Finding } from "./findings";
+import { bgpPort, ipipProtocolNumber } from "./wellKnown";
 
 /** true: allowed; false: not allowed; undefined: the known values cannot tell. */
 type Verdict = boolean | undefined;
@@ -42,8 +43,11 @@ function allowsTcpPort(rule: IngressRuleFact, port: number): Verdict {
   return rule.fromPort <= port && port <= rule.toPort;
 }
 
-const ipipNeed: Need = { label: "IP protocol 4 (IPIP)", allows: (r) => allowsProtocol(r, "4") };
-const bgpNeed: Need = { label: "TCP 179 (BGP)", allows: (r) => allowsTcpPort(r, 179) };
+const ipipNeed: Need = {
+  label: `IP protocol ${ipipProtocolNumber} (IPIP)`,
+  allows: (r) => allowsProtocol(r, ipipProtocolNumber),
+};
+const bgpNeed: Need = { label: `TCP ${bgpPort} (BGP)`, allows: (r) => allowsTcpPort(r, bgpPort) };
 
 /** Which needs apply: BGP with any IPIP pool; the tunnel when it is always on or nodes span subnets. */
 function needsOf(facts: NetworkFacts): Need[] {
@@ -117,28 +121,61 @@ function admits(
   return unknown ? undefined : false;
 }
 
-/** Node groups whose security groups provably keep out Calico's IPIP or BGP traffic. */
+/**
+ * Node groups whose security groups provably keep out Calico's IPIP or BGP traffic.
+ *
+ * The verdict for a pair depends only on the target's security groups and the
+ * source's security groups and subnets, so pairs are judged once per class of
+ * equal groups: a stack of thousands of groups over a few shared security groups
+ * costs what a handful of groups cost.
+ */
 export function checkCalicoPorts(facts: NetworkFacts): Finding[] {
   const needs = needsOf(facts);
   if (needs.length === 0) return [];
   const groups = new Map((facts.securityGroups ?? []).map((group) => [group.subject, group]));
   const subnetCidrs = new Map(facts.subnets.map((subnet) => [subnet.subject, subnet.cidr]));
   const label = (subject: string) => groups.get(subject)?.label ?? subject;
+
+  interface SourceClass {
+    readonly example: NodeGroupFact;
+    readonly members: number[];
+  }
+  const sourceClasses = new Map<string, SourceClass>();
+  facts.nodeGroups.forEach((source, index) => {
+    const key = JSON.stringify([source.securityGroups ?? null, source.subnets ?? null]);
+    const found = sourceClasses.get(key);
+    if (found) found.members.push(index);
+    else sourceClasses.set(key, { example: source, members: [index] });
+  });
+
+  /** Per target security-group set: each blocked source (by index) and the needs it misses. */
+  const blockedFor = new Map<string, { index: number; closed: Need[] }[]>();
+  const blockedSourcesOf = (targetGroups: readonly string[]) => {
+    const key = JSON.stringify(targetGroups);
+    let blocked = blockedFor.get(key);
+    if (blocked !== undefined) return blocked;
+    blocked = [];
+    for (const { example, members } of sourceClasses.values()) {
+      const closed = needs.filter(
+        (need) => admits(need, targetGroups, example, groups, subnetCidrs) === false,
+      );
+      if (closed.length === 0) continue;
+      for (const index of members) blocked.push({ index, closed });
+    }
+    blocked.sort((a, b) => a.index - b.index);
+    blockedFor.set(key, blocked);
+    return blocked;
+  };
+
   const findings: Finding[] = [];
   for (const target of facts.nodeGroups) {
     const targetGroups = target.securityGroups;
     if (targetGroups === undefined || targetGroups.length === 0) continue;
+    const blocked = blockedSourcesOf(targetGroups);
+    if (blocked.length === 0) continue;
     const missing = new Set<string>();
-    const blockedSources: NodeGroupFact[] = [];
-    for (const source of facts.nodeGroups) {
-      const closed = needs.filter(
-        (need) => admits(need, targetGroups, source, groups, subnetCidrs) === false,
-      );
-      if (closed.length === 0) continue;
-      blockedSources.push(source);
-      for (const need of closed) missing.add(need.label);
-    }
-    if (blockedSources.length === 0) continue;
+    for (const { closed } of blocked) for (const need of closed) missing.add(need.label);
+    const blockedSources = blocked.map(({ index }) => facts.nodeGroups[index]);
     findings.push({
       code: "calico-ports-closed",
       severity: "error",

@@ -33,23 +33,35 @@ export const types = {
 } as const;
 
 type Props = Record<string, unknown>;
-/** Returns the id a property holds for `target` (unknown in preview) and records the relation. */
+/**
+ * Returns the id a property holds for `target` (a logical name or a URN; unknown in
+ * preview) and records the relation.
+ */
 export type Ref = (property: string, target: string) => string;
 
 /** Builds resources in order; a reference names an earlier resource by logical name. */
 export class StackBuilder {
   readonly resources: AnalyzerResourceInput[] = [];
 
-  constructor(readonly mode: Mode) {}
+  /**
+   * `nestUrns`: children's URNs carry their parents' types (`parentType$type`), as
+   * the engine writes them; default false (flat URNs, as `urnOf` builds them).
+   */
+  constructor(
+    readonly mode: Mode,
+    readonly nestUrns = false,
+  ) {}
 
   /** Adds a resource; `parent` names an earlier resource (a component, a v4 Chart). */
   add(type: string, name: string, build: (ref: Ref) => Props, parent?: string): string {
-    const urn = urnOf(type, name);
+    const parentType =
+      this.nestUrns && parent !== undefined ? this.byName(parent).urn.split("::")[2] : undefined;
+    const urn = urnOf(parentType === undefined ? type : `${parentType}$${type}`, name);
     const propertyDependencies: Record<string, string[]> = {};
     const ref: Ref = (property, target) => {
-      const targetUrn = this.byName(target).urn;
-      (propertyDependencies[property] ??= []).push(targetUrn);
-      return this.mode === "preview" ? unknownSentinel : `${target}-id`;
+      const resource = this.byName(target);
+      (propertyDependencies[property] ??= []).push(resource.urn);
+      return this.mode === "preview" ? unknownSentinel : `${resource.name}-id`;
     };
     const properties = build(ref);
     const dependencies = [...new Set(Object.values(propertyDependencies).flat())];
@@ -65,7 +77,9 @@ export class StackBuilder {
   }
 
   byName(name: string): AnalyzerResourceInput {
-    const found = this.resources.find((resource) => resource.name === name);
+    const found = this.resources.find(
+      (resource) => resource.name === name || resource.urn === name,
+    );
     if (!found) throw new Error(`fixture: no resource named ${name}`);
     return found;
   }
