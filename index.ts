@@ -12,6 +12,7 @@ import { AwsCloudController } from "./components/addons/awsCloudController";
 import { ClusterAutoscaler } from "./components/addons/clusterAutoscaler";
 import { Calico } from "./components/calico";
 import { ClusterPki } from "./components/clusterPki";
+import { ClusterSecrets } from "./components/clusterSecrets";
 import { ControlPlane } from "./components/controlPlane";
 import { Network } from "./components/network";
 import { NodeGroup } from "./components/nodeGroup";
@@ -48,6 +49,18 @@ const api = new ApiLoadBalancer(
 );
 const iam = new NodeIam("iam", { config, vpcId: network.vpcId }, { provider });
 const pki = new ClusterPki("pki", { config, apiEndpointHost: api.endpointHost });
+// The PKI and the join token reach nodes through this store, never through user data.
+const secrets = new ClusterSecrets(
+  "secrets",
+  {
+    config,
+    controlPlaneSecrets: pki.controlPlaneSecrets,
+    bootstrapToken: pki.bootstrapToken,
+    master: iam.master,
+    worker: iam.worker,
+  },
+  { provider },
+);
 
 const controlPlane = new ControlPlane(
   "control-plane",
@@ -55,6 +68,7 @@ const controlPlane = new ControlPlane(
     config,
     plan,
     pki,
+    secretStore: secrets.masterStore,
     apiEndpointHost: api.endpointHost,
     privateSubnetIds: network.privateSubnetIds,
     securityGroupIds: [security.masterSecurityGroupId],
@@ -73,6 +87,7 @@ const workerGroups = config.workerGroups.map(
         plan,
         groupName: group.name,
         pki,
+        secretStore: secrets.workerStore,
         apiEndpointHost: api.endpointHost,
         privateSubnetIds: network.privateSubnetIds,
         securityGroupIds: [security.nodeSecurityGroupId],

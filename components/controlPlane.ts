@@ -3,7 +3,8 @@
  * AZ's private subnet, registered with the API load balancer's target group.
  * A group per AZ keeps each etcd member in its zone when an instance is
  * replaced. The master of the first AZ (by address slot) runs `kubeadm init`;
- * the others join the control plane with the pre-placed shared CAs.
+ * the others join the control plane with the shared CAs, which every master
+ * reads from the cluster's secret store at boot (`ClusterSecrets`).
  *
  * Masters leave etcd cleanly: a termination lifecycle hook on each group holds a
  * terminating master until its handler has run `kubeadm reset` (bounded by the
@@ -14,7 +15,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AddressPlan } from "../lib/plan/addressPlan";
-import { renderMasterUserData } from "../lib/nodes/cloudInit";
+import { encodeUserData, renderMasterUserData } from "../lib/nodes/cloudInit";
 import type { ClusterConfig } from "../lib/config/clusterConfig";
 import { projectName } from "../lib/config/clusterConfig";
 import { kubernetesVersionKey, kubernetesVersionProblem } from "../lib/config/kubernetesVersion";
@@ -29,6 +30,7 @@ import {
   masterTerminationHookName,
 } from "../lib/nodes/lifecycleHook";
 import { masterScripts, masterScriptsParameterPrefix } from "../lib/nodes/masterScripts";
+import type { SecretStoreNames } from "../lib/nodes/secretStore";
 
 /** Seconds between the joins of successive masters; etcd adds one member at a time. */
 export const masterJoinStaggerSeconds = 90;
@@ -49,8 +51,10 @@ export interface ControlPlaneArgs {
   >;
   /** The address plan: AZs in slot order and the pod pool. Required. */
   readonly plan: Pick<AddressPlan, "availabilityZones" | "podPool">;
-  /** The cluster's CAs, keys and join token (`ClusterPki`). Required. */
-  readonly pki: ClusterPkiSecrets;
+  /** The CA hash joins pin (`ClusterPki.joinSecrets`); nothing secret reaches the user data. Required. */
+  readonly pki: Pick<ClusterPkiSecrets, "joinSecrets">;
+  /** Where masters read the PKI and token (`ClusterSecrets.masterStore`). Required. */
+  readonly secretStore: pulumi.Input<SecretStoreNames>;
   /** The API load balancer's DNS name (`ApiLoadBalancer.endpointHost`). Required. */
   readonly apiEndpointHost: pulumi.Input<string>;
   /** Private subnet id per AZ name (`Network.privateSubnetIds`); every plan AZ needs one. Required. */
@@ -124,16 +128,16 @@ export class ControlPlane extends pulumi.ComponentResource {
       const role = order === 0 ? "init" : "control-plane";
       const userData = pulumi.secret(
         pulumi
-          .all([args.apiEndpointHost, args.pki.controlPlaneSecrets, args.pki.joinSecrets])
-          .apply(([host, pki, join]) =>
-            Buffer.from(
+          .all([args.apiEndpointHost, args.pki.joinSecrets, args.secretStore])
+          .apply(([host, join, store]) =>
+            encodeUserData(
               renderMasterUserData({
                 settings: kubeadmClusterSettings(config, args.plan, host),
                 role,
                 maxPods: config.masters.maxPods,
                 joinDelaySeconds: Math.max(0, order - 1) * masterJoinStaggerSeconds,
-                join,
-                pki,
+                join: { caCertHash: join.caCertHash },
+                store,
                 region: config.region,
               }),
             ).toString("base64"),

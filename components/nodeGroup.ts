@@ -6,7 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AddressPlan } from "../lib/plan/addressPlan";
-import { renderWorkerUserData } from "../lib/nodes/cloudInit";
+import { encodeUserData, renderWorkerUserData } from "../lib/nodes/cloudInit";
 import { type ClusterConfig, projectName } from "../lib/config/clusterConfig";
 import { kubernetesVersionKey, kubernetesVersionProblem } from "../lib/config/kubernetesVersion";
 import { configProblem } from "../lib/config/problems";
@@ -15,6 +15,7 @@ import { refuse, refuseArgs } from "./refusal";
 import { displayName, logicalName } from "../lib/naming";
 import { autoScalingGroupTags, nodeLaunchTemplateSpec } from "../lib/nodes/launchSpec";
 import type { ClusterPkiSecrets } from "./clusterPki";
+import type { WorkerStoreNames } from "./clusterSecrets";
 
 /** Share of a group kept in service while an instance refresh replaces the rest. */
 export const refreshMinHealthyPercentage = 90;
@@ -36,8 +37,10 @@ export interface NodeGroupArgs {
   readonly plan: Pick<AddressPlan, "nodeGroups" | "podPool">;
   /** Which of `config.workerGroups` this is, by name. Required. */
   readonly groupName: string;
-  /** The join token and CA (`ClusterPki`); workers never get CA keys. Required. */
+  /** The CA certificate and hash (`ClusterPki.joinSecrets`); the token itself is read at boot. Required. */
   readonly pki: Pick<ClusterPkiSecrets, "joinSecrets">;
+  /** Where workers read the join token (`ClusterSecrets.workerStore`). Required. */
+  readonly secretStore: pulumi.Input<WorkerStoreNames>;
   /** The API load balancer's DNS name (`ApiLoadBalancer.endpointHost`). Required. */
   readonly apiEndpointHost: pulumi.Input<string>;
   /** Private subnet id per AZ name (`Network.privateSubnetIds`); each of the group's AZs needs one. Required. */
@@ -91,15 +94,18 @@ export class NodeGroup extends pulumi.ComponentResource {
 
     const groupKey = logicalName(group.name);
     const userData = pulumi.secret(
-      pulumi.all([args.apiEndpointHost, args.pki.joinSecrets]).apply(([host, join]) =>
-        Buffer.from(
-          renderWorkerUserData({
-            settings: kubeadmClusterSettings(config, args.plan, host),
-            maxPods: groupPlan.maxPods,
-            join,
-          }),
-        ).toString("base64"),
-      ),
+      pulumi
+        .all([args.apiEndpointHost, args.pki.joinSecrets, args.secretStore])
+        .apply(([host, join, store]) =>
+          encodeUserData(
+            renderWorkerUserData({
+              settings: kubeadmClusterSettings(config, args.plan, host),
+              maxPods: groupPlan.maxPods,
+              join: { caCertHash: join.caCertHash, clusterCaCertPem: join.clusterCaCertPem },
+              store,
+            }),
+          ).toString("base64"),
+        ),
     );
     const launchTemplate = new aws.ec2.LaunchTemplate(
       groupKey,

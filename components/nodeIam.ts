@@ -169,3 +169,113 @@ export class NodeIam extends pulumi.ComponentResource {
     this.registerOutputs({ master: this.master, worker: this.worker });
   }
 }
+
+/**
+ * The cluster's secret store as IAM names it. Every ARN is exact: no statement
+ * below has a `*` resource, and every KMS grant is held to one service and one
+ * stored item by its encryption context.
+ */
+export interface SecretStoreArns {
+  readonly region: string;
+  readonly kmsKeyArn: string;
+  /** The Secrets Manager secret, with the random suffix AWS appends to its name. */
+  readonly pkiSecretArn: string;
+  readonly joinTokenParameterArn: string;
+}
+
+/** The account id of an ARN (`arn:aws:iam::123456789012:role/x` → `123456789012`). */
+export function arnAccount(arn: string): string {
+  return arn.split(":")[4] ?? "";
+}
+
+/**
+ * ARN of an SSM parameter. A hierarchical name's leading slash is not repeated:
+ * `/a/b` is `...:parameter/a/b`. This is also the `PARAMETER_ARN` encryption
+ * context Parameter Store passes to KMS.
+ */
+export function ssmParameterArn(region: string, accountId: string, name: string): string {
+  const path = name.startsWith("/") ? name : `/${name}`;
+  return `arn:${awsPartition(region)}:ssm:${region}:${accountId}:parameter${path}`;
+}
+
+/** The `kms:ViaService` value of a service's calls in a region (China uses .com.cn). */
+export function kmsViaService(service: "secretsmanager" | "ssm", region: string): string {
+  const suffix = awsPartition(region) === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
+  return `${service}.${region}.${suffix}`;
+}
+
+/** kms:Decrypt (and Encrypt) of the join token only: through SSM, for that parameter. */
+function joinTokenKeyStatement(
+  store: SecretStoreArns,
+  sid: string,
+  actions: readonly string[],
+): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Action: actions,
+    Resource: store.kmsKeyArn,
+    Condition: {
+      StringEquals: {
+        "kms:ViaService": kmsViaService("ssm", store.region),
+        "kms:EncryptionContext:PARAMETER_ARN": store.joinTokenParameterArn,
+      },
+    },
+  };
+}
+
+/**
+ * Masters: read the PKI secret, read and rewrite the join token (the rotation
+ * timer), and use the cluster key for exactly those two items. Secrets Manager
+ * decrypts with the encryption context `SecretARN`, Parameter Store with
+ * `PARAMETER_ARN`; standard SecureString parameters are encrypted with
+ * kms:Encrypt directly (no data key).
+ */
+export function masterSecretsPolicy(store: SecretStoreArns): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "ReadControlPlanePki",
+        Effect: "Allow",
+        Action: ["secretsmanager:GetSecretValue"],
+        Resource: store.pkiSecretArn,
+      },
+      {
+        Sid: "DecryptControlPlanePki",
+        Effect: "Allow",
+        Action: ["kms:Decrypt"],
+        Resource: store.kmsKeyArn,
+        Condition: {
+          StringEquals: {
+            "kms:ViaService": kmsViaService("secretsmanager", store.region),
+            "kms:EncryptionContext:SecretARN": store.pkiSecretArn,
+          },
+        },
+      },
+      {
+        Sid: "ReadAndRotateJoinToken",
+        Effect: "Allow",
+        Action: ["ssm:GetParameter", "ssm:PutParameter"],
+        Resource: store.joinTokenParameterArn,
+      },
+      joinTokenKeyStatement(store, "UseKeyForJoinToken", ["kms:Decrypt", "kms:Encrypt"]),
+    ],
+  };
+}
+
+/** Workers: read the join token, decrypt it, nothing else of the store. */
+export function workerSecretsPolicy(store: SecretStoreArns): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "ReadJoinToken",
+        Effect: "Allow",
+        Action: ["ssm:GetParameter"],
+        Resource: store.joinTokenParameterArn,
+      },
+      joinTokenKeyStatement(store, "DecryptJoinToken", ["kms:Decrypt"]),
+    ],
+  };
+}

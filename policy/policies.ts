@@ -21,6 +21,7 @@ import { checkNetwork } from "./rules/index";
 import { checkCalicoPorts } from "./rules/nodeAccess";
 import { checkClusterSecurityGroups } from "./extract/clusterSecurityGroups";
 import { ResourceGraph } from "./extract/resources";
+import { findUserDataSecrets, type UserDataSecret } from "./rules/userDataSecrets";
 
 /** The pack's name, as `pulumi preview --policy-pack` reports it. */
 export const packName = "calico-aws-network";
@@ -215,6 +216,79 @@ export const oneClusterSecurityGroup: StackValidationPolicy = {
   },
 };
 
+/** Resources whose user data EC2 hands to anyone allowed to describe them, and to IMDS. */
+const userDataProperties: Readonly<Record<string, readonly string[]>> = {
+  "aws:ec2/launchTemplate:LaunchTemplate": ["userData"],
+  "aws:ec2/instance:Instance": ["userData", "userDataBase64"],
+  "aws:ec2/launchConfiguration:LaunchConfiguration": ["userData", "userDataBase64"],
+};
+
+const secretKey = "4dabf18193072939515e22adb298388d";
+
+/** The property as a string, unwrapping a raw secret; undefined if unknown or absent. */
+function readUserData(props: object, key: string): string | undefined {
+  let value: unknown;
+  try {
+    value = (props as Record<string, unknown>)[key];
+    if (typeof value === "object" && value !== null && secretKey in value) {
+      value = (value as { value?: unknown }).value;
+    }
+  } catch {
+    return undefined; // an unknown value (a preview): nothing to check yet
+  }
+  return typeof value === "string" && !/^[0-9a-f]{8}-[0-9a-f-]{27}$/.test(value)
+    ? value
+    : undefined;
+}
+
+function describeSecrets(secrets: readonly UserDataSecret[]): string {
+  return secrets
+    .map((secret) => {
+      const what = secret.kind === "private-key" ? `a PEM ${secret.label}` : `a ${secret.label}`;
+      return secret.encodings.length > 0
+        ? `${what} (after decoding ${secret.encodings.join(" → ")})`
+        : what;
+    })
+    .join(" and ");
+}
+
+export const noSecretsInUserData: StackValidationPolicy = {
+  name: "no-secrets-in-user-data",
+  description:
+    "Launch templates and instances must not carry private keys or kubeadm bootstrap tokens in their user data: anyone allowed ec2:DescribeLaunchTemplateVersions, ec2:GetLaunchTemplateData or ec2:DescribeInstanceAttribute reads it, and so does anything on the instance that reaches the metadata service.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  remediationSteps:
+    "Keep keys and tokens in AWS Secrets Manager or an SSM SecureString under a customer-managed KMS key that only the instance's role may use, and have the boot script fetch them; the user data carries only their names.",
+  validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
+    const resources: readonly unknown[] = Array.isArray(args.resources) ? args.resources : [];
+    for (const resource of resources) {
+      try {
+        const { type, name, urn, props } = resource as {
+          type?: unknown;
+          name?: unknown;
+          urn?: unknown;
+          props?: unknown;
+        };
+        const keys = typeof type === "string" ? userDataProperties[type] : undefined;
+        if (!keys || typeof props !== "object" || props === null) continue;
+        for (const key of keys) {
+          const userData = readUserData(props, key);
+          if (userData === undefined) continue;
+          const secrets = findUserDataSecrets(userData);
+          if (secrets.length === 0) continue;
+          reportViolation(
+            `[secret-in-user-data] ${String(type)} ${String(name)}: ${key} holds ${describeSecrets(secrets)}. EC2 user data is not secret.\nFix: Move the material to Secrets Manager or an SSM SecureString under a customer-managed KMS key readable only by the instance's role, fetch it at boot, and keep only its name in the user data.`,
+            typeof urn === "string" ? urn : undefined,
+          );
+        }
+      } catch {
+        // An odd resource shape is no violation; the next one is still checked.
+      }
+    }
+  },
+};
+
 export const policies: StackValidationPolicy[] = [
   noCidrOverlap,
   podBlockFitsNode,
@@ -222,4 +296,5 @@ export const policies: StackValidationPolicy[] = [
   crossSubnetEncapsulation,
   calicoPortsOpen,
   oneClusterSecurityGroup,
+  noSecretsInUserData,
 ];

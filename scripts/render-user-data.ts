@@ -3,7 +3,8 @@
  * joining master, each worker group) into a directory, together with the
  * scripts that user data writes, so CI can check them with the real
  * `cloud-init schema` and `shellcheck` (scripts/check-user-data.sh).
- * The secrets are stand-ins of realistic size; nothing here needs AWS.
+ * The user data names the secret store; the PKI and token are stand-ins of
+ * realistic size (tests use them); nothing here needs AWS.
  *
  * Usage: tsx scripts/render-user-data.ts <output directory> [stack ...]
  */
@@ -21,6 +22,7 @@ import {
 import { formatProblems } from "../lib/config/problems";
 import { kubeadmClusterSettings } from "../lib/nodes/kubeadmConfig";
 import { listStacks, loadStack } from "../lib/config/stackFiles";
+import { type SecretStoreNames, secretStoreNamesFor } from "../lib/nodes/secretStore";
 
 /** A PEM block of `bytes` random bytes: the size of the real thing, content irrelevant here. */
 function pemBlock(label: string, bytes: number): string {
@@ -71,6 +73,15 @@ export function sampleApiHost(clusterName: string, region: string): string {
   return `${name}-0123456789abcdef.elb.${region}.amazonaws.com`;
 }
 
+/** The store names a stack's nodes get, with a KMS key ARN as long as AWS makes them. */
+export function sampleStore(clusterName: string, region: string): SecretStoreNames {
+  return {
+    region,
+    ...secretStoreNamesFor(clusterName),
+    kmsKeyArn: `arn:aws:kms:${region}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+  };
+}
+
 export interface RenderedUserData {
   readonly stack: string;
   /** `master-init`, `master-join` or `worker-<group>`. */
@@ -92,7 +103,8 @@ export function renderStackUserData(stack: string): RenderedUserData[] {
     plan,
     sampleApiHost(config.clusterName, config.region),
   );
-  const { join, pki } = sampleSecrets();
+  const { join } = sampleSecrets();
+  const store = sampleStore(config.clusterName, config.region);
   const master = (role: "init" | "control-plane") =>
     renderMasterUserData({
       settings,
@@ -100,7 +112,7 @@ export function renderStackUserData(stack: string): RenderedUserData[] {
       maxPods: config.masters.maxPods,
       joinDelaySeconds: role === "init" ? 0 : 90,
       join,
-      pki,
+      store,
       region: config.region,
     });
   return [
@@ -109,7 +121,7 @@ export function renderStackUserData(stack: string): RenderedUserData[] {
     ...config.workerGroups.map((group) => ({
       stack,
       node: `worker-${group.name}`,
-      text: renderWorkerUserData({ settings, maxPods: group.maxPods, join }),
+      text: renderWorkerUserData({ settings, maxPods: group.maxPods, join, store }),
     })),
   ];
 }

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { renderBootstrapScript } from "../lib/nodes/bootstrapScript";
+import { randomBytes } from "node:crypto";
+import { gunzipSync } from "node:zlib";
 import {
+  encodeUserData,
   maxUserDataBytes,
   renderMasterUserData,
   renderWorkerUserData,
@@ -12,13 +15,19 @@ import {
   nodeIpPlaceholder,
   nodeNamePlaceholder,
 } from "../lib/nodes/kubeadmConfig";
-import { renderStackUserData, sampleApiHost, sampleSecrets } from "../scripts/render-user-data";
+import {
+  renderStackUserData,
+  sampleApiHost,
+  sampleSecrets,
+  sampleStore,
+} from "../scripts/render-user-data";
 import { exampleStacks, loadExample } from "./support/stacks";
 import {
   type CloudConfig,
   documentOfKind,
   fileContent,
   parseCloudConfig,
+  yamlDocuments,
 } from "./support/userData";
 
 /** The value of a `readonly NAME='value'` line of the bootstrap script. */
@@ -31,45 +40,64 @@ function scriptConstant(script: string, name: string): string {
 const script = (userData: CloudConfig) =>
   fileContent(userData, "/usr/local/sbin/kubeadm-bootstrap");
 
-const pkiFiles = {
-  "ca.crt": ["clusterCaCertPem", "0644"],
-  "ca.key": ["clusterCaKeyPem", "0600"],
-  "front-proxy-ca.crt": ["frontProxyCaCertPem", "0644"],
-  "front-proxy-ca.key": ["frontProxyCaKeyPem", "0600"],
-  "etcd/ca.crt": ["etcdCaCertPem", "0644"],
-  "etcd/ca.key": ["etcdCaKeyPem", "0600"],
-  "sa.key": ["serviceAccountKeyPem", "0600"],
-  "sa.pub": ["serviceAccountPublicKeyPem", "0644"],
-} as const;
-
 for (const stack of exampleStacks) {
   describe(`cloud-init user data, ${stack}`, () => {
     const { config, plan } = loadExample(stack);
     const host = sampleApiHost(config.clusterName, config.region);
     const settings = kubeadmClusterSettings(config, plan, host);
     const { join, pki } = sampleSecrets();
-    const master = (role: "init" | "control-plane") =>
-      parseCloudConfig(
-        renderMasterUserData({
-          settings,
-          role,
-          maxPods: config.masters.maxPods,
-          join,
-          pki,
-          region: config.region,
-        }),
-      );
+    const store = sampleStore(config.clusterName, config.region);
+    const masterText = (role: "init" | "control-plane") =>
+      renderMasterUserData({ settings, role, maxPods: config.masters.maxPods, join, store, region: config.region });
+    const master = (role: "init" | "control-plane") => parseCloudConfig(masterText(role));
 
-    test("masters get every shared CA and key at kubeadm's paths, keys readable by root only", () => {
+    test("masters carry no key and no token: the script names the store it reads them from", () => {
       for (const role of ["init", "control-plane"] as const) {
-        const userData = master(role);
-        for (const [file, [secret, permissions]] of Object.entries(pkiFiles)) {
-          const written = userData.files.get(`/etc/kubernetes/pki/${file}`);
-          assert.equal(written?.content, pki[secret], `${role} ${file}`);
-          assert.equal(written?.permissions, permissions, `${role} ${file}`);
+        const text = masterText(role);
+        assert.doesNotMatch(text, /PRIVATE KEY/);
+        for (const secret of [join.bootstrapToken, pki.clusterCaKeyPem, pki.serviceAccountKeyPem]) {
+          assert.ok(!text.includes(secret), role);
         }
-        assert.equal(scriptConstant(script(userData), "CLUSTER_CA"), "/etc/kubernetes/pki/ca.crt");
+        const userData = parseCloudConfig(text);
+        assert.deepEqual(
+          [...userData.files.keys()].filter((p) => p.startsWith("/etc/kubernetes/")),
+          [],
+        );
+        const bootstrap = script(userData);
+        assert.equal(scriptConstant(bootstrap, "CLUSTER_CA"), "/etc/kubernetes/pki/ca.crt");
+        assert.equal(scriptConstant(bootstrap, "PKI_SECRET_ID"), store.pkiSecretName);
+        assert.equal(
+          scriptConstant(bootstrap, "JOIN_TOKEN_PARAMETER"),
+          store.joinTokenParameterName,
+        );
+        assert.equal(scriptConstant(bootstrap, "AWS_REGION_NAME"), config.region);
+        const rotation = fileContent(userData, "/usr/local/sbin/kubeadm-token-rotate");
+        assert.equal(scriptConstant(rotation, "KMS_KEY_ARN"), store.kmsKeyArn);
+        assert.equal(
+          userData.files.get("/usr/local/sbin/kubeadm-token-rotate")?.permissions,
+          "0700",
+        );
+        const timer = fileContent(userData, "/etc/systemd/system/kubeadm-token-rotation.timer");
+        assert.match(timer, /^OnUnitActiveSec=1h$/m);
+        const service = fileContent(userData, "/etc/systemd/system/kubeadm-token-rotation.service");
+        assert.match(service, /^ExecStart=\/usr\/local\/sbin\/kubeadm-token-rotate$/m);
       }
+    });
+
+    test("the first join token expires after kubeadm's 24h; every token in a kubeadm file is the placeholder", () => {
+      const init = master("init");
+      const [initConfiguration] = yamlDocuments(fileContent(init, "/etc/kubeadm/init.yaml")) as {
+        bootstrapTokens: { token: string; ttl: string }[];
+      }[];
+      assert.deepEqual(
+        initConfiguration.bootstrapTokens.map((t) => [t.token, t.ttl]),
+        [["__BOOTSTRAP_TOKEN__", "24h"]],
+      );
+      const joinConfiguration = documentOfKind(
+        fileContent(init, "/etc/kubeadm/join.yaml"),
+        "JoinConfiguration",
+      ) as { discovery: { bootstrapToken: { token: string } } };
+      assert.equal(joinConfiguration.discovery.bootstrapToken.token, "__BOOTSTRAP_TOKEN__");
     });
 
     test("the first master can init and, if replaced, join; the others only join", () => {
@@ -95,10 +123,12 @@ for (const stack of exampleStacks) {
       assert.equal(other.files.has("/etc/kubeadm/init.yaml"), false);
     });
 
-    test("workers get the token, the CA hash and the CA certificate, and no key", () => {
+    test("workers get the CA hash and the CA certificate, and neither key nor token", () => {
       for (const group of config.workerGroups) {
-        const text = renderWorkerUserData({ settings, maxPods: group.maxPods, join });
+        const text = renderWorkerUserData({ settings, maxPods: group.maxPods, join, store });
         assert.doesNotMatch(text, /PRIVATE KEY/);
+        assert.ok(!text.includes(join.bootstrapToken));
+        assert.ok(!text.includes("kubeadm-token-rotate"), "workers never rotate the token");
         const userData = parseCloudConfig(text);
         assert.equal(
           [...userData.files.keys()].some((p) => p.startsWith("/etc/kubernetes/")),
@@ -112,7 +142,7 @@ for (const stack of exampleStacks) {
         ) as {
           discovery: { bootstrapToken: { token: string; caCertHashes: string[] } };
         };
-        assert.equal(joinConfig.discovery.bootstrapToken.token, join.bootstrapToken);
+        assert.equal(joinConfig.discovery.bootstrapToken.token, "__BOOTSTRAP_TOKEN__");
         assert.deepEqual(joinConfig.discovery.bootstrapToken.caCertHashes, [join.caCertHash]);
         assert.deepEqual(userData.runcmd, [["/usr/local/sbin/kubeadm-bootstrap", "worker"]]);
       }
@@ -148,10 +178,13 @@ for (const stack of exampleStacks) {
       assert.equal(userData.files.get("/usr/local/sbin/kubeadm-bootstrap")?.permissions, "0700");
     });
 
-    test("every node's user data fits EC2's 16 KiB with realistic secrets", () => {
+    test("every node's user data fits EC2's 16 KiB gzip'd, and encodes the same every time", () => {
       for (const rendered of renderStackUserData(stack)) {
-        const bytes = Buffer.byteLength(rendered.text);
-        assert.ok(bytes < maxUserDataBytes, `${rendered.node}: ${bytes} bytes`);
+        const encoded = encodeUserData(rendered.text);
+        assert.ok(encoded.length < maxUserDataBytes, `${rendered.node}: ${encoded.length} bytes`);
+        assert.equal(gunzipSync(encoded).toString("utf8"), rendered.text);
+        assert.deepEqual(encodeUserData(rendered.text), encoded);
+        assert.deepEqual([...encoded.subarray(4, 10)], [0, 0, 0, 0, 2, 3], "mtime 0, Unix");
       }
     });
   });
@@ -160,21 +193,15 @@ for (const stack of exampleStacks) {
 describe("limits and refusals", () => {
   const { config, plan } = loadExample(exampleStacks[0]);
   const settings = kubeadmClusterSettings(config, plan, "api.example.com");
-  const { join, pki } = sampleSecrets();
+  const { join } = sampleSecrets();
+  const store = sampleStore(config.clusterName, config.region);
 
-  test("user data over 16 KiB is refused with its size", () => {
-    const huge = { ...pki, etcdCaKeyPem: "x".repeat(maxUserDataBytes) };
+  test("user data over 16 KiB gzip'd is refused with its size", () => {
+    // Hex does not compress below half its size.
+    const huge = { ...store, pkiSecretName: randomBytes(maxUserDataBytes * 2).toString("hex") };
     assert.throws(
-      () =>
-        renderMasterUserData({
-          settings,
-          role: "init",
-          maxPods: 110,
-          join,
-          pki: huge,
-          region: "eu-west-1",
-        }),
-      /the init user data is \d+ bytes; EC2 accepts at most 16384/,
+      () => renderMasterUserData({ settings, role: "init", maxPods: 110, join, store: huge, region: "eu-west-1" }),
+      /the init user data is \d+ bytes gzip'd; EC2 accepts at most 16384/,
     );
   });
 
@@ -183,6 +210,7 @@ describe("limits and refusals", () => {
       kubernetesVersion: "1.34.2",
       apiEndpointHost: "api.example.com",
       clusterCaPath: "/ca.crt",
+      store,
     };
     assert.throws(
       () => renderBootstrapScript({ ...base, kubernetesVersion: "1.34" }),
@@ -195,6 +223,10 @@ describe("limits and refusals", () => {
     assert.throws(
       () => renderBootstrapScript({ ...base, clusterCaPath: "/it's" }),
       /CLUSTER_CA must not contain a single quote/,
+    );
+    assert.throws(
+      () => renderBootstrapScript({ ...base, store: { ...store, pkiSecretName: "a'b" } }),
+      /PKI_SECRET_ID "a'b" is not safe to embed/,
     );
     assert.throws(
       () => renderBootstrapScript({ ...base, joinDelaySeconds: -1 }),

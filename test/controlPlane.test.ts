@@ -131,11 +131,28 @@ for (const stack of exampleStacks) {
             const script = fileContent(userData, "/usr/local/sbin/kubeadm-bootstrap");
             const delay = Math.max(0, index - 1) * masterJoinStaggerSeconds;
             assert.match(script, new RegExp(`^readonly JOIN_DELAY_SECONDS='${delay}'$`, "m"));
-            for (const pkiFile of ["ca.key", "sa.key", "front-proxy-ca.key", "etcd/ca.key"]) {
-              const file = userData.files.get(`/etc/kubernetes/pki/${pkiFile}`);
-              assert.equal(file?.permissions, "0600", `${zone} ${pkiFile}`);
-              assert.match(file?.content ?? "", /PRIVATE KEY/);
-            }
+            // The shared CAs come from the store at boot, not from user data.
+            const written = [...userData.files.keys()];
+            assert.deepEqual(
+              written.filter((p) => p.startsWith("/etc/kubernetes/pki/")),
+              [],
+              zone,
+            );
+            assert.match(
+              script,
+              new RegExp(
+                `^readonly PKI_SECRET_ID='calico-cluster/${scenario.config.clusterName}/control-plane-pki'$`,
+                "m",
+              ),
+            );
+            assert.ok(written.includes("/etc/systemd/system/kubeadm-token-rotation.timer"), zone);
+            assert.match(
+              fileContent(userData, "/usr/local/sbin/kubeadm-token-rotate"),
+              new RegExp(
+                `^readonly KMS_KEY_ARN='arn:aws:kms:[a-z0-9-]+:123456789012:key/secrets-key-id'$`,
+                "m",
+              ),
+            );
           });
         });
 
@@ -174,7 +191,8 @@ describe("ControlPlane input errors", () => {
         new ControlPlane("control-plane", {
           config: { ...config, kubernetesVersion: "1.29.4" },
           plan,
-          pki: { controlPlaneSecrets: secrets, joinSecrets: secrets },
+          pki: { joinSecrets: secrets },
+          secretStore: secrets,
           apiEndpointHost: "api.example.com",
           privateSubnetIds: {},
           securityGroupIds: ["sg-x"],
@@ -199,7 +217,8 @@ describe("ControlPlane input errors", () => {
         new ControlPlane("control-plane", {
           config,
           plan,
-          pki: { controlPlaneSecrets: secrets, joinSecrets: secrets },
+          pki: { joinSecrets: secrets },
+          secretStore: secrets,
           apiEndpointHost: "api.example.com",
           privateSubnetIds: Object.fromEntries(rest.map((zone) => [zone.name, "subnet-x"])),
           securityGroupIds: ["sg-x"],

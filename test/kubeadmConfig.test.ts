@@ -49,7 +49,7 @@ for (const stack of exampleStacks) {
       assert.ok(cluster.apiServer.certSANs.includes(host));
     });
 
-    test("InitConfiguration: a never-expiring bootstrap token, node identity from the instance", () => {
+    test("InitConfiguration: a bootstrap token with kubeadm's 24h TTL, node identity from the instance", () => {
       const initConfiguration = documentOfKind(init, "InitConfiguration") as {
         apiVersion: string;
         bootstrapTokens: { token: string; ttl: string; usages: string[] }[];
@@ -59,7 +59,7 @@ for (const stack of exampleStacks) {
       assert.equal(initConfiguration.apiVersion, kubeadmApiVersion);
       assert.equal(initConfiguration.bootstrapTokens.length, 1);
       assert.equal(initConfiguration.bootstrapTokens[0].token, token);
-      assert.equal(initConfiguration.bootstrapTokens[0].ttl, "0s");
+      assert.equal(initConfiguration.bootstrapTokens[0].ttl, "24h");
       assert.deepEqual(initConfiguration.bootstrapTokens[0].usages.sort(), [
         "authentication",
         "signing",

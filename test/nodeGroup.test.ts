@@ -128,11 +128,25 @@ for (const stack of exampleStacks) {
               discovery: { bootstrapToken: Record<string, unknown> };
               controlPlane?: unknown;
             };
+            // The token is filled in on the node from the store; user data has only its placeholder.
             assert.deepEqual(config.discovery.bootstrapToken, {
               apiServerEndpoint: `${scenario.apiEndpointHost}:6443`,
-              token: join.bootstrapToken,
+              token: "__BOOTSTRAP_TOKEN__",
               caCertHashes: [join.caCertHash],
             });
+            assert.ok(
+              !decodeWireUserData(
+                ofGroup(launchTemplateType, group.name).wireInputs.userData,
+              ).includes(join.bootstrapToken),
+            );
+            const script = fileContent(userData, "/usr/local/sbin/kubeadm-bootstrap");
+            assert.match(
+              script,
+              new RegExp(
+                `^readonly JOIN_TOKEN_PARAMETER='/calico-cluster/${scenario.config.clusterName}/join-token'$`,
+                "m",
+              ),
+            );
             assert.equal(config.controlPlane, undefined);
             const [patch] = yamlDocuments(
               fileContent(userData, "/etc/kubeadm/patches/kubeletconfiguration+merge.yaml"),
@@ -154,6 +168,7 @@ describe("NodeGroup input errors", () => {
     config,
     plan,
     pki: { joinSecrets: pulumi.secret({}) as never },
+    secretStore: pulumi.secret({}) as never,
     apiEndpointHost: "api.example.com",
     securityGroupIds: ["sg-x"],
     instanceProfileName: "profile",

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import type { AnalyzerResourceInput } from "../lib/analyzer/client";
 import { unknownSentinel } from "../lib/analyzer/client";
@@ -16,7 +17,40 @@ import { exampleStacks, loadExample } from "./support/stacks";
 
 type Json = unknown;
 
+/** User data as launch templates and instances hold it: base64, gzip, MIME, truncated, secret-wrapped. */
+const userDataJunk: fc.Arbitrary<Json> = fc
+  .tuple(
+    fc.string({ maxLength: 200 }),
+    fc.constantFrom(
+      "",
+      "-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n",
+      "token: abcdef.0123456789abcdef\n",
+      "Content-Type: multipart/mixed; boundary=XX\n\n--XX\nContent-Transfer-Encoding: base64\n\n",
+    ),
+    fc.constantFrom("plain", "base64", "gzip", "truncated-gzip", "secret"),
+  )
+  .map(([text, payload, encoding]) => {
+    const body = `${payload}${text}`;
+    const gz = gzipSync(body);
+    switch (encoding) {
+      case "base64":
+        return Buffer.from(body).toString("base64");
+      case "gzip":
+        return gz.toString("base64");
+      case "truncated-gzip":
+        return gz.subarray(0, Math.max(1, gz.length >> 1)).toString("base64");
+      case "secret":
+        return {
+          "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+          value: body,
+        };
+      default:
+        return body;
+    }
+  });
+
 const junk: fc.Arbitrary<Json> = fc.oneof(
+  userDataJunk,
   fc.jsonValue({ maxDepth: 3 }),
   fc.constant(unknownSentinel),
   fc.constantFrom("10.0.0.0/8", "0.0.0.0/0", "::/0", "300.1.1.1/8", "", "all()", "None", "-1"),
@@ -104,6 +138,7 @@ describe("policies never throw on unexpected resource shapes", () => {
               "kubernetes:projectcalico.org/v3:IPPool",
               "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation",
               "aws:ec2/securityGroupRule:SecurityGroupRule",
+              "aws:ec2/launchConfiguration:LaunchConfiguration",
               "aws:eks/cluster:Cluster",
               "aws:eks/nodeGroup:NodeGroup",
               "aws:ec2/instance:Instance",

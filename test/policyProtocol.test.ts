@@ -93,6 +93,7 @@ describe("the CLI's opening sequence", () => {
       "cross-subnet-encapsulation": "mandatory",
       "calico-ports-open": "advisory",
       "one-cluster-security-group": "mandatory",
+      "no-secrets-in-user-data": "mandatory",
     });
     const defaults = reconcilePolicyConfig(info);
     assert.deepEqual(defaults["no-cidr-overlap"].properties, {

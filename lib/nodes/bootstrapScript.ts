@@ -9,11 +9,15 @@ import { apiServerPort } from "../ports";
 import {
   kubeadmPatchesDirectory,
   kubeletPatchFile,
+  bootstrapTokenPlaceholder,
   nodeIpPlaceholder,
   nodeNamePlaceholder,
   providerIdPlaceholder,
 } from "./kubeadmConfig";
 import { etcdCleanupScriptPath } from "./etcdCleanup";
+import { renderSecretFetch, type SecretFetchOptions } from "./secretFetch";
+import type { SecretStoreNames } from "./secretStore";
+import { tokenRotationUnit } from "./tokenRotation";
 
 /** Where cloud-init writes the script and the files it reads. */
 export const bootstrapScriptPath = "/usr/local/sbin/kubeadm-bootstrap";
@@ -50,6 +54,10 @@ export interface BootstrapScriptOptions {
     /** File names, space-separated (lib/nodes/masterScripts.ts `masterScriptNames`). */
     readonly names: string;
   };
+  /** Where the node reads its PKI (masters) and join token (all) at boot. Required. */
+  readonly store: Omit<SecretStoreNames, "kmsKeyArn">;
+  /** Retry and path settings of the store calls (tests shorten them); defaults in secretFetch.ts. */
+  readonly secretFetch?: Omit<SecretFetchOptions, "store" | "tokenPlaceholder">;
 }
 
 const versionPattern = /^\d+\.\d+\.\d+$/;
@@ -119,8 +127,14 @@ export function renderBootstrapScript(options: BootstrapScriptOptions): string {
     shellConstant("REGION", options.masterScripts?.region ?? ""),
     shellConstant("MASTER_PARAMETERS", options.masterScripts?.parameterPrefix ?? ""),
     shellConstant("MASTER_FILES", options.masterScripts?.names ?? ""),
+    shellConstant("TOKEN_ROTATION_UNIT", tokenRotationUnit),
   ];
-  return `${header.join("\n")}\n${scriptBody}`;
+  const secretFetch = renderSecretFetch({
+    ...options.secretFetch,
+    store: options.store,
+    tokenPlaceholder: bootstrapTokenPlaceholder,
+  });
+  return `${header.join("\n")}\n${secretFetch}\n${scriptBody}`;
 }
 
 // The body never uses `${`, so it is a plain template literal with nothing interpolated.
@@ -199,10 +213,11 @@ configure_containerd() {
 }
 
 # Fills in what only the instance knows and prints the path of the result.
+# The join token comes from the store (fill_join_token), never from user data.
 render_config() {
   install -d -m 0700 "$RUN_DIR"
   sed -e "s/$NODE_NAME_PLACEHOLDER/$NODE_NAME/g" -e "s/$NODE_IP_PLACEHOLDER/$NODE_IP/g" \
-    "$CONFIG_DIR/$1" >"$RUN_DIR/$1"
+    "$CONFIG_DIR/$1" | (umask 077 && fill_join_token >"$RUN_DIR/$1")
   chmod 0600 "$RUN_DIR/$1"
   echo "$RUN_DIR/$1"
 }
@@ -226,6 +241,22 @@ install_master_tools() {
       --query Parameter.Value --output text >"$path" || log "could not fetch $name"
     chmod "$mode" "$path"
   done
+}
+
+# Secret store call sites (lib/nodes/secretFetch.ts): masters need the shared PKI
+# before kubeadm and the API checks; every node needs the current join token.
+fetch_node_secrets() {
+  ensure_aws_cli || exit 1
+  if [ "$ROLE" != worker ]; then
+    fetch_control_plane_pki || exit 1
+  fi
+  fetch_join_token || exit 1
+}
+
+# Masters keep a valid join token in the store (lib/nodes/tokenRotation.ts).
+enable_token_rotation() {
+  systemctl daemon-reload
+  systemctl enable --now "$TOKEN_ROTATION_UNIT.timer"
 }
 
 api_ready() {
@@ -299,6 +330,7 @@ main() {
   [[ "$NODE_IP" =~ ^[0-9.]+$ ]] || fail "unexpected private IPv4 address: $NODE_IP"
   readonly NODE_NAME NODE_IP
   log "node $NODE_NAME ($NODE_IP)"
+  fetch_node_secrets
   set_provider_id
   [ "$ROLE" = worker ] || install_master_tools
   case "$ROLE" in
@@ -306,6 +338,9 @@ main() {
     control-plane) join_control_plane ;;
     worker) join_worker ;;
   esac
+  if [ "$ROLE" != worker ]; then
+    enable_token_rotation
+  fi
   log "done"
 }
 

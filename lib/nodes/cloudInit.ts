@@ -1,10 +1,13 @@
 /**
  * Cloud-init user data for masters and workers: a `#cloud-config` document
- * whose write_files place the kernel settings, the kubeadm files, the shared
- * CA material (masters only) and the bootstrap script, and whose runcmd runs
- * the script once. The CA keys and the bootstrap token are in here: the result
- * is a secret (see README "Security"). Pure: no Pulumi imports.
+ * whose write_files place the kernel settings, the kubeadm files, the
+ * bootstrap script (and on masters the token rotation), and whose runcmd runs
+ * the script once. No private key and no token is in here: the bootstrap
+ * reads them from the cluster's secret store with the instance's role (see
+ * README "Security"); the user data carries only the store's names and public
+ * material (the cluster CA certificate and its hash). Pure: no Pulumi imports.
  */
+import { gzipSync } from "fflate";
 import { stringify } from "yaml";
 import {
   bootstrapScriptPath,
@@ -15,6 +18,7 @@ import {
   renderBootstrapScript,
 } from "./bootstrapScript";
 import {
+  bootstrapTokenPlaceholder,
   type KubeadmClusterSettings,
   kubeadmPatchesDirectory,
   kubeletPatchFile,
@@ -24,6 +28,16 @@ import {
 } from "./kubeadmConfig";
 import { lifecycleHookUnitName } from "./lifecycleHook";
 import { masterScriptNames, masterScripts, masterScriptsParameterPrefix } from "./masterScripts";
+import type { SecretFetchOptions } from "./secretFetch";
+import type { SecretStoreNames } from "./secretStore";
+import {
+  renderTokenRotationScript,
+  renderTokenRotationService,
+  renderTokenRotationTimer,
+  systemdUnitDirectory,
+  tokenRotationScriptPath,
+  tokenRotationUnit,
+} from "./tokenRotation";
 
 /** What every node needs to join: the bootstrap token and the CA it pins. */
 export interface JoinSecrets {
@@ -33,8 +47,11 @@ export interface JoinSecrets {
   readonly clusterCaCertPem: string;
 }
 
+/** The public half of joining: what a node pins and verifies the API with. */
+export type JoinTrust = Pick<JoinSecrets, "caCertHash" | "clusterCaCertPem">;
+
 /**
- * The material kubeadm shares between masters, pre-placed so `kubeadm init`
+ * The material kubeadm shares between masters, stored so `kubeadm init`
  * and every control-plane join use the same CAs and service-account key.
  */
 export interface ControlPlaneSecrets {
@@ -48,8 +65,21 @@ export interface ControlPlaneSecrets {
   readonly serviceAccountPublicKeyPem: string;
 }
 
-/** EC2 refuses user data over 16 KiB (before base64). Not compressed: gzip output varies by zlib build. */
+/** EC2 refuses user data over 16 KiB (before base64); the limit applies to the gzip'd bytes. */
 export const maxUserDataBytes = 16384;
+
+/**
+ * The bytes EC2 gets: the cloud-config gzip'd, which cloud-init recognises and
+ * inflates. Compressed by fflate (pure JavaScript) with a fixed header, not by
+ * Node's zlib, whose output differs between CPUs and builds: the same text must
+ * give the same launch template on every machine, or every preview would show
+ * a change and every worker group would roll.
+ */
+export function encodeUserData(text: string): Buffer {
+  const bytes = gzipSync(Buffer.from(text, "utf8"), { level: 9, mem: 8, mtime: 0 });
+  bytes[9] = 3; // OS: Unix, whatever machine renders it
+  return Buffer.from(bytes);
+}
 
 export const kubernetesPkiDirectory = "/etc/kubernetes/pki";
 /** Outside /etc/kubernetes/pki: a worker's `kubeadm join` refuses to start if ca.crt is there. */
@@ -84,21 +114,6 @@ function kernelFiles(): WriteFile[] {
   ];
 }
 
-/** The paths kubeadm looks for (its defaults under /etc/kubernetes/pki). */
-function controlPlanePkiFiles(pki: ControlPlaneSecrets): WriteFile[] {
-  const dir = kubernetesPkiDirectory;
-  return [
-    file(`${dir}/ca.crt`, pki.clusterCaCertPem, "0644"),
-    file(`${dir}/ca.key`, pki.clusterCaKeyPem),
-    file(`${dir}/front-proxy-ca.crt`, pki.frontProxyCaCertPem, "0644"),
-    file(`${dir}/front-proxy-ca.key`, pki.frontProxyCaKeyPem),
-    file(`${dir}/etcd/ca.crt`, pki.etcdCaCertPem, "0644"),
-    file(`${dir}/etcd/ca.key`, pki.etcdCaKeyPem),
-    file(`${dir}/sa.key`, pki.serviceAccountKeyPem),
-    file(`${dir}/sa.pub`, pki.serviceAccountPublicKeyPem, "0644"),
-  ];
-}
-
 function render(
   files: readonly WriteFile[],
   role: BootstrapRole,
@@ -106,10 +121,10 @@ function render(
 ): string {
   const document = { write_files: files, runcmd: [[bootstrapScriptPath, role], ...after] };
   const text = `#cloud-config\n${stringify(document, { lineWidth: 0, blockQuote: "literal" })}`;
-  const bytes = Buffer.byteLength(text, "utf8");
+  const bytes = encodeUserData(text).length;
   if (bytes > maxUserDataBytes) {
     throw new Error(
-      `the ${role} user data is ${bytes} bytes; EC2 accepts at most ${maxUserDataBytes}`,
+      `the ${role} user data is ${bytes} bytes gzip'd; EC2 accepts at most ${maxUserDataBytes}`,
     );
   }
   return text;
@@ -123,16 +138,33 @@ export interface MasterUserDataOptions {
   readonly maxPods: number;
   /** Seconds this master waits before joining; see BootstrapScriptOptions. Default 0. */
   readonly joinDelaySeconds?: number;
-  readonly join: JoinSecrets;
-  readonly pki: ControlPlaneSecrets;
   /** `aws:region`: where the bootstrap fetches the master scripts (lib/nodes/masterScripts.ts). */
   readonly region: string;
+  /** The CA hash joining pins (public). */
+  readonly join: Pick<JoinTrust, "caCertHash">;
+  /** Where the PKI and the token are read from, and the key new tokens are written with. */
+  readonly store: SecretStoreNames;
+  /** Retry settings of the store calls; defaults in secretFetch.ts. */
+  readonly secretFetch?: Omit<SecretFetchOptions, "store" | "tokenPlaceholder">;
+}
+
+/** The rotation script and its systemd service and timer, for every master. */
+function tokenRotationFiles(store: SecretStoreNames): WriteFile[] {
+  return [
+    file(tokenRotationScriptPath, renderTokenRotationScript({ store }), "0700"),
+    file(
+      `${systemdUnitDirectory}/${tokenRotationUnit}.service`,
+      renderTokenRotationService(),
+      "0644",
+    ),
+    file(`${systemdUnitDirectory}/${tokenRotationUnit}.timer`, renderTokenRotationTimer(), "0644"),
+  ];
 }
 
 /**
  * A master's user data. The first master also carries a join file: if it is
  * ever replaced, it finds the cluster running and joins instead of running
- * `kubeadm init` again.
+ * `kubeadm init` again. The shared CAs and the token are fetched at boot.
  */
 export function renderMasterUserData(options: MasterUserDataOptions): string {
   const { settings, join } = options;
@@ -142,7 +174,7 @@ export function renderMasterUserData(options: MasterUserDataOptions): string {
           file(
             `${kubeadmConfigDirectory}/${initConfigFile}`,
             renderInitConfiguration(settings, {
-              bootstrapToken: join.bootstrapToken,
+              bootstrapToken: bootstrapTokenPlaceholder,
               maxPods: options.maxPods,
             }),
           ),
@@ -151,7 +183,7 @@ export function renderMasterUserData(options: MasterUserDataOptions): string {
     file(
       `${kubeadmConfigDirectory}/${joinConfigFile}`,
       renderJoinConfiguration(settings, {
-        bootstrapToken: join.bootstrapToken,
+        bootstrapToken: bootstrapTokenPlaceholder,
         caCertHash: join.caCertHash,
         controlPlane: true,
       }),
@@ -160,9 +192,9 @@ export function renderMasterUserData(options: MasterUserDataOptions): string {
   return render(
     [
       ...kernelFiles(),
-      ...controlPlanePkiFiles(options.pki),
       ...kubeadmFiles,
       file(`${kubeadmPatchesDirectory}/${kubeletPatchFile}`, renderKubeletPatch(options.maxPods)),
+      ...tokenRotationFiles(options.store),
       file(
         bootstrapScriptPath,
         renderBootstrapScript({
@@ -177,6 +209,8 @@ export function renderMasterUserData(options: MasterUserDataOptions): string {
               masterScripts({ clusterName: settings.clusterName, region: options.region }),
             ),
           },
+          store: options.store,
+          secretFetch: options.secretFetch,
         }),
         "0700",
       ),
@@ -191,10 +225,15 @@ export interface WorkerUserDataOptions {
   readonly settings: KubeadmClusterSettings;
   /** The group's kubelet maxPods (`calico-cluster:workerGroups[i].maxPods`). */
   readonly maxPods: number;
-  readonly join: JoinSecrets;
+  /** The CA certificate and hash the worker verifies the API with (public). */
+  readonly join: JoinTrust;
+  /** Where the join token is read from (workers never read the PKI). */
+  readonly store: Omit<SecretStoreNames, "kmsKeyArn">;
+  /** Retry settings of the store calls; defaults in secretFetch.ts. */
+  readonly secretFetch?: Omit<SecretFetchOptions, "store" | "tokenPlaceholder">;
 }
 
-/** A worker's user data: no CA keys, only the token and the CA it pins. */
+/** A worker's user data: no key and no token, only the CA certificate it pins and the store's names. */
 export function renderWorkerUserData(options: WorkerUserDataOptions): string {
   const { settings, join } = options;
   return render(
@@ -204,7 +243,7 @@ export function renderWorkerUserData(options: WorkerUserDataOptions): string {
       file(
         `${kubeadmConfigDirectory}/${joinConfigFile}`,
         renderJoinConfiguration(settings, {
-          bootstrapToken: join.bootstrapToken,
+          bootstrapToken: bootstrapTokenPlaceholder,
           caCertHash: join.caCertHash,
           controlPlane: false,
         }),
@@ -216,6 +255,8 @@ export function renderWorkerUserData(options: WorkerUserDataOptions): string {
           kubernetesVersion: settings.kubernetesVersion,
           apiEndpointHost: settings.controlPlaneEndpointHost,
           clusterCaPath: workerClusterCaPath,
+          store: options.store,
+          secretFetch: options.secretFetch,
         }),
         "0700",
       ),

@@ -10,6 +10,7 @@ import type { AddressPlan } from "../plan/addressPlan";
 import type { ClusterConfig } from "../config/clusterConfig";
 import { kubernetesVersionKey, kubernetesVersionProblem } from "../config/kubernetesVersion";
 import { apiServerPort } from "../ports";
+import { joinTokenTtlHours } from "./secretStore";
 
 export const kubeadmApiVersion = "kubeadm.k8s.io/v1beta4";
 export const kubeletApiVersion = "kubelet.config.k8s.io/v1beta1";
@@ -30,6 +31,11 @@ export const providerIdPlaceholder = "__PROVIDER_ID__";
  * server: its flag was removed in 1.33 and it refuses to start with it.
  */
 export const externalCloudProviderArgs = [{ name: "cloud-provider", value: "external" }] as const;
+/**
+ * Replaced on the instance by the join token it reads from the cluster's store
+ * (lib/nodes/secretFetch.ts): user data never carries the token itself.
+ */
+export const bootstrapTokenPlaceholder = "__BOOTSTRAP_TOKEN__";
 /** kubeadm reads `kubeletconfiguration+merge.yaml` from here on init and join. */
 export const kubeadmPatchesDirectory = "/etc/kubeadm/patches";
 export const kubeletPatchFile = "kubeletconfiguration+merge.yaml";
@@ -107,7 +113,7 @@ export function kubeletSettings(maxPods: number) {
 
 /**
  * The first master's `kubeadm init --config` file: InitConfiguration (node
- * identity, the long-lived bootstrap token workers join with),
+ * identity, the first join token, with kubeadm's 24h TTL),
  * ClusterConfiguration (version, endpoint, pod and service subnets) and the
  * cluster-wide KubeletConfiguration.
  * @param maxPods the masters' kubelet maxPods (`calico-cluster:masters.maxPods`)
@@ -122,9 +128,10 @@ export function renderInitConfiguration(
     bootstrapTokens: [
       {
         token: options.bootstrapToken,
-        description: "Pulumi-managed token for Auto Scaling group nodes; see README Security",
-        // 0s: never expires. Nodes launched by the autoscaler months later still join.
-        ttl: "0s",
+        description:
+          "First join token; the masters' kubeadm-token-rotation keeps a valid one stored",
+        // Expires like any kubeadm token; nodes launched later read the current one from the store.
+        ttl: `${joinTokenTtlHours}h`,
         usages: ["signing", "authentication"],
         groups: ["system:bootstrappers:kubeadm:default-node-token"],
       },

@@ -12,14 +12,13 @@ import { clusterOwnershipTag, commonTags, displayName } from "../naming";
 /**
  * IMDSv2 response hop limit. With 1, only processes in the host's network
  * namespace (kubelet, containerd, hostNetwork pods such as calico-node) get a
- * token back; pods on the Calico network sit one routed hop further and need 2.
- * We allow 2 because in-cluster AWS components that are not hostNetwork
- * (cluster-autoscaler, the AWS cloud controller or EBS CSI driver when run that
- * way) take their credentials from the instance role. The cost: every pod can
- * read the node role's credentials, so keep the node roles minimal and block
- * 169.254.169.254/32 egress from workload namespaces with a Calico policy.
+ * token back; a pod on the Calico network sits one routed hop further and gets
+ * none, so it cannot take the node role's credentials, which can read the
+ * join token (masters: the PKI too). Anything the cluster installs that needs
+ * the instance role from a pod must run with host networking. Masters get 1
+ * as well: their role is the more valuable one.
  */
-export const imdsHopLimit = 2;
+export const imdsHopLimit = 1;
 
 /** Ubuntu's root device; Debian images use /dev/xvda (`calico-cluster:nodeRootDeviceName`). */
 export const defaultRootDeviceName = "/dev/sda1";

@@ -19,6 +19,9 @@ export const secretSig = "4dabf18193072939515e22adb298388d";
 
 const generated = new Map<string, string>();
 
+/** The account of every ARN the mocks make. */
+export const mockAccountId = "123456789012";
+
 /** A self-signed ECDSA certificate made by openssl, one per key (cached). */
 export function opensslCertificate(commonName: string): string {
   const cached = generated.get(`cert:${commonName}`);
@@ -127,6 +130,33 @@ export const clusterMockState: MockStateProvider = (args, preview) => {
       return {
         id: `${args.name}-id`,
         state: { ...base, result: pulumi.secret(randomChars(args.name, Number(inputs.length))) },
+      };
+    case "aws:iam/role:Role":
+      // A real account id, so ARNs built from the role's (the store's) are well-formed.
+      return {
+        id: `${args.name}-id`,
+        state: {
+          ...base,
+          name: `${String(inputs.namePrefix ?? args.name)}mock`,
+          arn: `arn:aws:iam::${mockAccountId}:role/${String(inputs.namePrefix ?? args.name)}mock`,
+        },
+      };
+    case "aws:kms/key:Key":
+      return {
+        id: `${args.name}-id`,
+        state: {
+          ...base,
+          keyId: `${args.name}-key-id`,
+          arn: `arn:aws:kms:eu-west-1:${mockAccountId}:key/${args.name}-key-id`,
+        },
+      };
+    case "aws:secretsmanager/secret:Secret":
+      return {
+        id: `${args.name}-id`,
+        state: {
+          ...base,
+          arn: `arn:aws:secretsmanager:eu-west-1:${mockAccountId}:secret:${String(inputs.name)}-AbCdEf`,
+        },
       };
     case "aws:ec2/launchTemplate:LaunchTemplate":
       return { id: `${args.name}-id`, state: { ...base, latestVersion: 3 } };

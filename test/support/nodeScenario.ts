@@ -7,6 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterPki } from "../../components/clusterPki";
+import { ClusterSecrets } from "../../components/clusterSecrets";
 import { ControlPlane } from "../../components/controlPlane";
 import { NodeGroup } from "../../components/nodeGroup";
 import type { AddressPlan } from "../../lib/plan/addressPlan";
@@ -19,6 +20,7 @@ export interface NodeScenario {
   readonly config: ClusterConfig;
   readonly plan: AddressPlan;
   readonly pki: ClusterPki;
+  readonly secrets: ClusterSecrets;
   readonly controlPlane: ControlPlane;
   readonly nodeGroups: Readonly<Record<string, NodeGroup>>;
   readonly resources: readonly RecordedResource[];
@@ -63,12 +65,24 @@ export async function declareNodes(stack: string, preview: boolean): Promise<Nod
   };
 
   const pki = new ClusterPki("pki", { config, apiEndpointHost: loadBalancer.dnsName });
+  const role = (name: string) => {
+    const stand = new aws.iam.Role(name, { namePrefix: `${name}-`, assumeRolePolicy: "{}" });
+    return { roleName: stand.name, roleArn: stand.arn };
+  };
+  const secrets = new ClusterSecrets("secrets", {
+    config,
+    controlPlaneSecrets: pki.controlPlaneSecrets,
+    bootstrapToken: pki.bootstrapToken,
+    master: role("master"),
+    worker: role("worker"),
+  });
   const controlPlane = new ControlPlane(
     "control-plane",
     {
       config,
       plan,
       pki,
+      secretStore: secrets.masterStore,
       apiEndpointHost: loadBalancer.dnsName,
       privateSubnetIds: subnets,
       securityGroupIds: [group("master")],
@@ -88,6 +102,7 @@ export async function declareNodes(stack: string, preview: boolean): Promise<Nod
         plan,
         groupName: worker.name,
         pki,
+        secretStore: secrets.workerStore,
         apiEndpointHost: loadBalancer.dnsName,
         privateSubnetIds: subnets,
         securityGroupIds: [nodeSecurityGroup],
@@ -101,6 +116,7 @@ export async function declareNodes(stack: string, preview: boolean): Promise<Nod
     config,
     plan,
     pki,
+    secrets,
     controlPlane,
     nodeGroups,
     resources,
@@ -154,7 +170,8 @@ export function launchTemplateProblems(
   const metadata = inputs.metadataOptions as Record<string, unknown>;
   check(metadata?.httpTokens === "required", "IMDSv2 is not required");
   check(metadata?.httpEndpoint === "enabled", "IMDS is not enabled");
-  check(metadata?.httpPutResponseHopLimit === 2, "IMDS hop limit is not 2");
+  // 1: pods cannot reach the node role, which can read the join token.
+  check(metadata?.httpPutResponseHopLimit === 1, "IMDS hop limit is not 1");
   const devices = inputs.blockDeviceMappings as {
     deviceName: string;
     ebs: Record<string, unknown>;

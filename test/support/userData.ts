@@ -1,4 +1,5 @@
 /** Reading rendered cloud-config user data back, for assertions and for the real tools. */
+import { gunzipSync } from "node:zlib";
 import { parse as parseYaml, parseAllDocuments } from "yaml";
 import { isWireSecret } from "./clusterMocks";
 
@@ -44,12 +45,19 @@ export function documentOfKind(text: string, kind: string): Record<string, unkno
   return found[0];
 }
 
+/** The text of base64 user data, inflated as cloud-init inflates it when it is gzip'd. */
+export function decodeUserDataBase64(value: string): string {
+  const bytes = Buffer.from(value, "base64");
+  const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b;
+  return (gzipped ? gunzipSync(bytes) : bytes).toString("utf8");
+}
+
 /** The cloud-config text of a launch template's recorded `userData` (a base64 secret on the wire). */
 export function decodeWireUserData(wireValue: unknown): string {
   if (!isWireSecret(wireValue)) throw new Error("userData is not a secret on the wire");
   const value = (wireValue as { value: unknown }).value;
   if (typeof value !== "string") throw new Error("userData has no value");
-  return Buffer.from(value, "base64").toString("utf8");
+  return decodeUserDataBase64(value);
 }
 
 /** The scripts the user data writes (content starting with `#!`), by path. */
