@@ -2,6 +2,7 @@
  * `npm run bench`: prints each measurement next to its floor and target, and
  * exits non-zero when a target is missed.
  */
+import { measureCheckThroughput } from "./checkThroughput";
 import { benchOverlap } from "./overlap";
 import { measurePolicyScale, scaleTargets } from "./policyScale";
 import { measurePolicyStartup } from "./policyStartup";
@@ -38,6 +39,18 @@ async function main(): Promise<void> {
     floor: `${startup.emptyPackMs.toFixed(0)} ms`,
     ratio: startup.ratio,
     target: startup.target,
+  });
+
+  const check = measureCheckThroughput();
+  console.log(
+    `npm run check: ${check.small} and ${check.large} generated stacks, ${check.rounds} rounds; CPU small ${check.samples.small.map((s) => s.toFixed(1)).join("/")} s, large ${check.samples.large.map((s) => s.toFixed(1)).join("/")} s; process start ${check.floorSamples.map((s) => s.toFixed(2)).join("/")} s`,
+  );
+  rows.push({
+    name: "check marginal CPU per stack vs process start (node + @pulumi/pulumi, aws, kubernetes)",
+    measured: `${check.marginalSeconds.toFixed(2)} CPU s`,
+    floor: `${check.floorSeconds.toFixed(2)} CPU s`,
+    ratio: check.ratio,
+    target: check.target,
   });
 
   const scale = await measurePolicyScale();

@@ -25,9 +25,10 @@ export function exitWith(command: Command, message: string, code: 1 | 2 = 2): ne
 export function parseOptions<T extends NonNullable<ParseArgsConfig["options"]>>(
   command: Command,
   options: T,
+  args: string[] = process.argv.slice(2),
 ) {
   try {
-    return parseArgs({ options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
     return exitWith(command, error instanceof Error ? error.message : String(error));
   }

@@ -1,25 +1,37 @@
 /**
- * `npm run check` and `npm run policy-config` as CI runs them: child processes
- * over temporary stacks directories built from the example stack files. Each
- * case changes a few keys and checks the exit code, the policy or finding named,
- * the stacks and keys, and that no stack trace leaks.
+ * `npm run check` and `npm run policy-config` as CI runs them, over temporary
+ * stacks directories built from the example stack files. Each case changes a
+ * few keys and checks the exit code, the policy or finding named, the stacks
+ * and keys, and that no stack trace leaks. The first case and the usage errors
+ * run the command as a child process, as CI does; the others run the same
+ * command function in this process, on one shared program worker and pack.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { parse as parseYaml, stringify } from "yaml";
 import { projectName } from "../lib/config/clusterConfig";
-import type { CheckReport } from "../lib/check/stackCheck";
+import type { CheckPools, CheckReport } from "../lib/check/stackCheck";
+import { defaultPackDir } from "../lib/check/stackCheck";
+import { PackPool } from "../lib/check/packPool";
+import { shardOf } from "../lib/check/shard";
+import { ProgramPool } from "../lib/harness/programPool";
+import { runCheck } from "../scripts/check";
 import { packConfigFor } from "../lib/check/packConfig";
 import { stackFilePath } from "../lib/config/stackFiles";
 import { packName } from "../policy/policies";
 import { exampleStacks, loadExample } from "./support/stacks";
 
 const temporaryDirectories: string[] = [];
-after(() => {
+let pools: CheckPools;
+before(() => {
+  pools = { programs: new ProgramPool(1), packs: new PackPool(defaultPackDir, 1) };
+});
+after(async () => {
+  await Promise.all([pools.programs.close(), pools.packs.close()]);
   for (const directory of temporaryDirectories)
     fs.rmSync(directory, { recursive: true, force: true });
 });
@@ -35,6 +47,17 @@ function run(script: "check" | "policy-config", ...args: string[]) {
     { cwd: root, encoding: "utf8" },
   );
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** `npm run check` with these arguments, in this process (its stderr is for usage errors only). */
+async function check(...args: string[]) {
+  const lines: string[] = [];
+  const status = await runCheck(
+    args,
+    { stdout: (text) => lines.push(text), progress: { isTTY: false, write: () => true } },
+    pools,
+  );
+  return { status, stdout: `${lines.join("\n")}\n`, stderr: "" };
 }
 
 const noStackTrace = (output: string) => assert.doesNotMatch(output, /\n\s+at .+:\d+:\d+/);
@@ -109,11 +132,11 @@ describe("npm run check", () => {
     assert.match(stdout, new RegExp(`\\nstacks: ${exampleStacks.length} passed, 0 failed\\n?$`));
   });
 
-  it("fails a stack whose pod pool overlaps its VPC with the program's refusal", () => {
+  it("fails a stack whose pod pool overlaps its VPC with the program's refusal", async () => {
     const { config } = loadExample(base);
     const pool = config.vpcCidr; // the planner refuses a pool on the VPC range
     const directory = stacksDir({ broken: variant(base, "broken", { podCidr: pool }) });
-    const { status, stdout, stderr } = run("check", "--stack", "broken", "--stacks-dir", directory);
+    const { status, stdout, stderr } = await check("--stack", "broken", "--stacks-dir", directory);
     assert.equal(status, 1, stdout + stderr);
     assert.match(
       stdout,
@@ -128,13 +151,12 @@ describe("npm run check", () => {
     noStackTrace(stdout + stderr);
   });
 
-  it("fails on a mandatory violation only the pack sees (an organisation reserved range), as pulumi preview prints it", () => {
+  it("fails on a mandatory violation only the pack sees (an organisation reserved range), as pulumi preview prints it", async () => {
     const { config } = loadExample(base);
     const reserved = { name: "legacy-dc", cidr: config.vpcCidr };
     const orgConfig = writeJson({ "no-cidr-overlap": { reservedRanges: [reserved] } });
     const directory = stacksDir({ team: variant(base, "team") });
-    const { status, stdout, stderr } = run(
-      "check",
+    const { status, stdout, stderr } = await check(
       "--stack",
       "team",
       "--stacks-dir",
@@ -169,7 +191,7 @@ describe("npm run check", () => {
     assert.deepEqual(ranges, [...config.reservedRanges, reserved]);
   });
 
-  it("prints advisory violations but passes", () => {
+  it("prints advisory violations but passes", async () => {
     const { config } = loadExample(base);
     const orgConfig = writeJson({
       "no-cidr-overlap": {
@@ -178,8 +200,7 @@ describe("npm run check", () => {
       },
     });
     const directory = stacksDir({ team: variant(base, "team") });
-    const { status, stdout, stderr } = run(
-      "check",
+    const { status, stdout, stderr } = await check(
       "--all",
       "--stacks-dir",
       directory,
@@ -197,12 +218,12 @@ describe("npm run check", () => {
     assert.match(stdout, /stacks: 1 passed, 0 failed/);
   });
 
-  it("reports an invalid config and an invalid routing domains file without running anything", () => {
+  it("reports an invalid config and an invalid routing domains file without running anything", async () => {
     const directory = stacksDir(
       { bad: variant(base, "bad", { vpcCidr: "10.0.0.1/16" }) },
       "routingDomains:\n  Corp: {}\n",
     );
-    const { status, stdout, stderr } = run("check", "--all", "--stacks-dir", directory);
+    const { status, stdout, stderr } = await check("--all", "--stacks-dir", directory);
     assert.equal(status, 1, stdout + stderr);
     assert.match(stdout, /ERROR calico-cluster:vpcCidr = "10\.0\.0\.1\/16" has host bits set/);
     assert.match(stdout, /routing-domains\.yaml: routingDomains\.Corp/);
@@ -210,7 +231,7 @@ describe("npm run check", () => {
     noStackTrace(stdout + stderr);
   });
 
-  it("checks routing domains across stacks: overlapping VPCs and a pod range on another's VPC fail; repeats and other domains pass", () => {
+  it("checks routing domains across stacks: overlapping VPCs and a pod range on another's VPC fail; repeats and other domains pass", async () => {
     const directory = stacksDir(
       {
         alpha: variant(base, "alpha", { vpcCidr: "10.50.0.0/18", podCidr: "100.70.0.0/18" }),
@@ -228,7 +249,7 @@ describe("npm run check", () => {
       },
       { corp: { routedPodNetworks: false }, lab: { routedPodNetworks: false } },
     );
-    const { status, stdout, stderr } = run("check", "--all", "--stacks-dir", directory);
+    const { status, stdout, stderr } = await check("--all", "--stacks-dir", directory);
     assert.equal(status, 1, stdout + stderr);
     // Each finding names both stacks and keys ("where:"), and both ranges.
     const where = stdout
@@ -256,7 +277,7 @@ describe("npm run check", () => {
     assert.match(stdout, /stacks: 2 passed, 4 failed/);
   });
 
-  it("fails repeated pod ranges when the domain routes pod networks (--json)", () => {
+  it("fails repeated pod ranges when the domain routes pod networks (--json)", async () => {
     const directory = stacksDir(
       {
         alpha: variant(base, "alpha", { vpcCidr: "10.50.0.0/18", podCidr: "100.70.0.0/18" }),
@@ -264,7 +285,7 @@ describe("npm run check", () => {
       },
       { corp: { routedPodNetworks: true } },
     );
-    const { status, stdout, stderr } = run("check", "--all", "--json", "--stacks-dir", directory);
+    const { status, stdout, stderr } = await check("--all", "--json", "--stacks-dir", directory);
     assert.equal(status, 1, stdout + stderr);
     const report = JSON.parse(stdout) as CheckReport;
     assert.equal(report.ok, false);
@@ -284,8 +305,63 @@ describe("npm run check", () => {
     assert.deepEqual([report.passed, report.failed], [0, 2]);
   });
 
+  it("--shard K/N: every stack in exactly one shard, each routing-domain collision reported by one shard", async () => {
+    const stacks = {
+      alpha: variant(base, "alpha", { vpcCidr: "10.50.0.0/18", podCidr: "100.70.0.0/18" }),
+      epsilon: variant(base, "epsilon", { vpcCidr: "10.50.0.0/18", podCidr: "100.71.0.0/18" }),
+      gamma: variant(base, "gamma", { vpcCidr: "10.60.0.0/18", podCidr: "100.72.0.0/18" }),
+      delta: variant(base, "delta", { vpcCidr: "10.61.0.0/18", podCidr: "100.73.0.0/18" }),
+    };
+    const directory = stacksDir(stacks, { corp: { routedPodNetworks: false } });
+    const count = 3;
+    const reports: CheckReport[] = [];
+    for (let index = 1; index <= count; index++) {
+      const args = ["--all", "--json", "--stacks-dir", directory, "--shard", `${index}/${count}`];
+      const { status, stdout } = await check(...args);
+      const report = JSON.parse(stdout) as CheckReport;
+      assert.equal(status, report.ok ? 0 : 1);
+      assert.deepEqual(
+        report.stacks.map((result) => result.stack),
+        Object.keys(stacks)
+          .sort()
+          .filter((stack) => shardOf(stack, count) === index),
+      );
+      reports.push(report);
+    }
+    const checked = reports.flatMap((report) => report.stacks.map((result) => result.stack));
+    assert.deepEqual(checked.sort(), Object.keys(stacks).sort());
+    // alpha and epsilon (in another shard) collide: reported once, by alpha's shard (alpha sorts first).
+    const findings = reports.flatMap((report, index) =>
+      report.routingDomains.findings.map((finding) => ({ shard: index + 1, finding })),
+    );
+    assert.deepEqual(
+      findings.map(({ shard, finding }) => [shard, finding.subjects]),
+      [
+        [
+          shardOf("alpha", count),
+          ["alpha: calico-cluster:vpcCidr", "epsilon: calico-cluster:vpcCidr"],
+        ],
+      ],
+    );
+    assert.notEqual(shardOf("alpha", count), shardOf("epsilon", count));
+    const alpha = reports[shardOf("alpha", count) - 1].stacks.find((r) => r.stack === "alpha");
+    assert.deepEqual(alpha?.failures, ["routing domain collision with epsilon"]);
+    assert.equal(reports[shardOf("alpha", count) - 1].ok, false);
+
+    const text = await check("--all", "--stacks-dir", directory, "--shard", `1/${count}`);
+    assert.match(text.stdout, new RegExp(`\\(shard 1/${count}\\)\\n$`));
+  });
+
   it("refuses bad usage with exit code 2", () => {
-    for (const args of [[], ["--all", "--stack", base], ["--stack", "nope"], ["--bogus"]]) {
+    for (const args of [
+      [],
+      ["--all", "--stack", base],
+      ["--stack", "nope"],
+      ["--bogus"],
+      ["--all", "--shard", "3/2"],
+      ["--all", "--shard", "0/1"],
+      ["--all", "--shard", "two"],
+    ]) {
       const { status, stderr } = run("check", ...args);
       assert.equal(status, 2, `${args.join(" ")}: ${stderr}`);
       assert.match(stderr, /^check: .+\nusage: npm run check/);

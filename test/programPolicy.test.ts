@@ -1,7 +1,7 @@
 /**
  * The real program (index.ts) against the real pack: for every example stack,
  * in preview and update mode, the resources the program registers under the
- * mock engine (one child process per run: Pulumi's runtime is process-global)
+ * mock engine (on program workers, each run isolated as in a process of its own)
  * go over gRPC to the compiled pack, started as the CLI starts it and configured
  * from the stack as `npm run check` and CI configure it. None may violate a
  * policy. Then one resource is changed the way a hand edit or a bad plan would,
@@ -16,7 +16,8 @@ import { projectName } from "../lib/config/clusterConfig";
 import type { RecordedResource } from "../lib/harness/mockEngine";
 import { analyzeResources, defaultPackDir } from "../lib/check/stackCheck";
 import { packConfigFor } from "../lib/check/packConfig";
-import { mapWithLimit, runProgramChild } from "../lib/harness/programChild";
+import { mapWithLimit } from "../lib/harness/programChild";
+import { ProgramPool } from "../lib/harness/programPool";
 import type { ProgramRunResult } from "../lib/harness/programRun";
 import { maxPodsTagKey as maxPodsTag } from "../policy/rules/wellKnown";
 import { exampleStacks, loadExample } from "./support/stacks";
@@ -46,9 +47,15 @@ before(async () => {
     }),
   );
   const jobs = exampleStacks.flatMap((stack) => modes.map((mode) => ({ stack, mode })));
-  await mapWithLimit(jobs, 2, async ({ stack, mode }) => {
-    runs.set(runKey(stack, mode), await runProgramChild(entry, (out) => [stack, mode, out]));
-  });
+  const pool = new ProgramPool(2);
+  try {
+    await mapWithLimit(jobs, 2, async ({ stack, mode }) => {
+      const job = { module: entry, export: "runTestProgram", args: { stack, mode } };
+      runs.set(runKey(stack, mode), await pool.run(job));
+    });
+  } finally {
+    await pool.close();
+  }
   await started;
 });
 

@@ -8,6 +8,7 @@ import { describeProblem } from "../config/problems";
 import { displayPath } from "../displayPath";
 import { projectName } from "../config/clusterConfig";
 import type { RoutingDomainReport } from "./domainCheck";
+import type { Shard } from "./shard";
 import type { CheckReport, StackCheckResult, Violation } from "./stackCheck";
 
 const indent = (text: string, prefix: string) =>
@@ -85,15 +86,18 @@ export function formatSummaryLine(result: StackCheckResult, width: number): stri
   return `  ${name}  passed  ${plural(result.resourceCount, "resource")}, ${violations}`;
 }
 
-/** The whole report; ends with `stacks: N passed, M failed`. */
-export function formatReport(report: CheckReport, packDir: string): string {
-  const width = Math.max(...report.stacks.map((result) => result.stack.length));
+/**
+ * The whole report; ends with `stacks: N passed, M failed` (and, for a shard,
+ * ` (shard K/N)`).
+ */
+export function formatReport(report: CheckReport, packDir: string, shard?: Shard): string {
+  const width = Math.max(0, ...report.stacks.map((result) => result.stack.length));
   return [
     ...report.stacks.map((result) => formatStack(result, packDir)),
     formatRoutingDomains(report.routingDomains),
     ["Summary:", ...report.stacks.map((result) => formatSummaryLine(result, width))].join("\n"),
     `stacks: ${report.passed} passed, ${report.failed} failed${
       report.routingDomains.problems.length > 0 ? "; routing domains file invalid" : ""
-    }`,
+    }${shard ? ` (shard ${shard.index}/${shard.count})` : ""}`,
   ].join("\n\n");
 }

@@ -1,47 +1,49 @@
 /**
  * `npm run check`'s work for each stack, as `pulumi preview --policy-pack policy`
  * would do it but with no cloud and no CLI: validate the stack file, run the
- * program under the mock engine in a child process (Pulumi's runtime is
- * process-global), start the compiled pack as the CLI does, configured from the
- * stack (lib/check/packConfig.ts), and send it every resource over the Analyzer
- * protocol: Analyze per resource, then AnalyzeStack once. Then the
+ * program under the mock engine, configure the compiled pack from the stack
+ * (lib/check/packConfig.ts) as the CLI does, and send it every resource over
+ * the Analyzer protocol: Analyze per resource, then AnalyzeStack once. Then the
  * organisation-wide routing-domain check over every valid stack.
+ *
+ * Programs run on long-lived workers (lib/harness/programPool.ts) and packs are
+ * reused across stacks (lib/check/packPool.ts): a stack then costs its own
+ * work, not a process start that loads the SDKs. `isolation: "process"` runs
+ * each program and each pack in a process of its own, as the CLI would; the
+ * equivalence test runs stacks both ways and compares the reports.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import {
-  type Diagnostic,
-  type EnforcementLevel,
-  type PolicyPackProcess,
-  fromRecorded,
-  startPolicyPack,
-} from "../analyzer/client";
-import { projectName } from "../config/clusterConfig";
 import type { ConfigProblem } from "../config/problems";
-import { type RoutingDomainReport, checkDomains, domainFailures } from "./domainCheck";
+import {
+  type RoutingDomainReport,
+  checkDomains,
+  domainFailures,
+  stacksNamedBy,
+} from "./domainCheck";
 import type { RecordedResource } from "../harness/mockEngine";
 import { type PolicyPackConfig, mergePackConfig, packConfigFor } from "./packConfig";
 import { mapWithLimit, runProgramChild } from "../harness/programChild";
+import { type JobResult, ProgramPool } from "../harness/programPool";
 import { loadStack, stackFilePath } from "../config/stackFiles";
+import { type PackAnalysis, type Violation, analyzeWithPack, defaultPackDir } from "./packAnalysis";
+import { PackPool } from "./packPool";
+import { type Shard, reportingShard, shardStacks, wholeSelection } from "./shard";
+
+export {
+  type PackAnalysis,
+  type Violation,
+  analyzeResources,
+  analyzeWithPack,
+  defaultPackDir,
+  stackUrn,
+  urnParts,
+} from "./packAnalysis";
 
 const root = path.join(__dirname, "..", "..");
-export const defaultPackDir = path.join(root, "policy");
 const programEntry = path.join(root, "scripts", "run-program.ts");
-
-/** One policy violation as `pulumi preview` reports it. */
-export interface Violation {
-  readonly policyPackName: string;
-  readonly policyPackVersion: string;
-  readonly policyName: string;
-  readonly enforcementLevel: EnforcementLevel;
-  /** The resource's URN; the stack's own URN for a violation of the stack as a whole. */
-  readonly urn: string;
-  readonly resourceType: string;
-  readonly resourceName: string;
-  /** The policy's description, then the violation text. */
-  readonly message: string;
-}
+const programModule = path.join(root, "lib", "harness", "programRun.ts");
 
 export interface StackCheckResult {
   readonly stack: string;
@@ -58,14 +60,74 @@ export interface StackCheckResult {
   readonly violations: readonly Violation[];
 }
 
+/** Long-lived program workers and packs, to share across several checks (tests do). */
+export interface CheckPools {
+  readonly programs: ProgramPool;
+  readonly packs: PackPool;
+}
+
 export interface CheckOptions {
   readonly stacksDir: string;
   /** The pack to run; default `policy/` (built with `npm run build:policy`). */
   readonly packDir?: string;
   /** Laid over every stack's own pack config (`--policy-config`); default none. */
   readonly extraPackConfig?: PolicyPackConfig;
-  /** Stacks checked at once; default 2 (a program run takes a core for ~3 s). */
+  /** Program workers and packs at once; default 2 (one per core). */
   readonly concurrency?: number;
+  /**
+   * `worker`: programs on long-lived workers, packs reused across stacks;
+   * `process`: a process per program run and per pack, as the CLI would.
+   * @default "worker"
+   */
+  readonly isolation?: "worker" | "process";
+  /** Pools to use instead of starting (and stopping) this call's own; `worker` only. */
+  readonly pools?: CheckPools;
+  /** The share of the stacks to check (`--shard`); default all. */
+  readonly shard?: Shard;
+  /** Called each time a stack is done, with how many are done of how many. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** How a stack's program runs and its resources are analyzed. */
+interface Engines {
+  runProgram(stack: string, stacksDir: string): Promise<JobResult>;
+  analyze(
+    stack: string,
+    resources: readonly RecordedResource[],
+    packConfig: PolicyPackConfig,
+    stackConfig: Record<string, string>,
+  ): Promise<PackAnalysis>;
+  close(): Promise<void>;
+}
+
+/** A process per program run and per pack. */
+function processEngines(packDir: string): Engines {
+  return {
+    runProgram: (stack, stacksDir) =>
+      runProgramChild(programEntry, (out) => [stack, out, stacksDir]),
+    analyze: (stack, resources, packConfig, stackConfig) =>
+      analyzeWithPack(stack, resources, packConfig, { packDir, stackConfig }),
+    close: async () => {},
+  };
+}
+
+/** Long-lived workers and packs, this call's own unless the caller lends them. */
+function pooledEngines(size: number, packDir: string, lent?: CheckPools): Engines {
+  const programs = lent?.programs ?? new ProgramPool(size);
+  const packs = lent?.packs ?? new PackPool(packDir, size);
+  return {
+    runProgram: (stack, stacksDir) =>
+      programs.run({
+        module: programModule,
+        export: "runProgramUnderMocks",
+        args: { stack, preview: true, stacksDir },
+      }),
+    analyze: (stack, resources, packConfig, stackConfig) =>
+      packs.analyze(stack, resources, packConfig, stackConfig),
+    close: async () => {
+      if (!lent) await Promise.all([programs.close(), packs.close()]);
+    },
+  };
 }
 
 /** The stack file's `config:` map as the CLI hands it to an analyzer: every value a string. */
@@ -79,84 +141,6 @@ function stackConfigStrings(stack: string, directory: string): Record<string, st
       typeof value === "string" ? value : JSON.stringify(value),
     ]),
   );
-}
-
-/** `urn:pulumi:<stack>::<project>::<parent$type>::<name>` → type and name, as the CLI shows them. */
-export function urnParts(urn: string): { type: string; name: string } {
-  const parts = urn.split("::");
-  if (parts.length < 4) return { type: "", name: urn };
-  return { type: parts[2].split("$").pop() ?? parts[2], name: parts.slice(3).join("::") };
-}
-
-/** The root resource a stack-wide violation is attached to. */
-export function stackUrn(stack: string): string {
-  return `urn:pulumi:${stack}::${projectName}::pulumi:pulumi:Stack::${projectName}-${stack}`;
-}
-
-/** Byte order, as Go's strings.Compare in the CLI's display. */
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-const violationOrder = (a: Violation, b: Violation) =>
-  compare(a.enforcementLevel, b.enforcementLevel) ||
-  compare(a.policyName, b.policyName) ||
-  compare(a.urn, b.urn);
-
-function toViolation(stack: string, diagnostic: Diagnostic): Violation {
-  const urn = diagnostic.urn || stackUrn(stack);
-  const { type, name } = urnParts(urn);
-  return {
-    policyPackName: diagnostic.policyPackName,
-    policyPackVersion: diagnostic.policyPackVersion,
-    policyName: diagnostic.policyName,
-    enforcementLevel: diagnostic.enforcementLevel,
-    urn,
-    resourceType: type,
-    resourceName: name,
-    message: diagnostic.message,
-  };
-}
-
-/**
- * Sends resources to a started pack as the engine does: Analyze for each
- * resource as it is registered, then AnalyzeStack with all of them.
- * @param stack names the stack a stack-wide violation is attached to
- * @returns every violation, sorted as `pulumi preview` sorts them
- */
-export async function analyzeResources(
-  pack: PolicyPackProcess,
-  stack: string,
-  resources: readonly RecordedResource[],
-): Promise<Violation[]> {
-  const inputs = resources.map(fromRecorded);
-  const perResource = await Promise.all(inputs.map((input) => pack.analyze(input)));
-  const whole = await pack.analyzeStack(inputs);
-  return [...perResource.flatMap((result) => result.diagnostics), ...whole.diagnostics]
-    .map((diagnostic) => toViolation(stack, diagnostic))
-    .sort(violationOrder);
-}
-
-/**
- * Starts the pack for one stack as the CLI does (ConfigureStack with the stack's
- * config, Configure with its pack config), analyzes the resources, stops it.
- * @returns the pack's name and version, and every violation
- */
-export async function analyzeWithPack(
-  stack: string,
-  resources: readonly RecordedResource[],
-  packConfig: PolicyPackConfig,
-  options: { packDir?: string; stackConfig?: Record<string, string> } = {},
-): Promise<{ name: string; version: string; violations: Violation[] }> {
-  const { pack, info } = await startPolicyPack({
-    packDir: options.packDir ?? defaultPackDir,
-    stack: { project: projectName, stack, dryRun: true, config: options.stackConfig },
-    config: packConfig,
-  });
-  try {
-    const violations = await analyzeResources(pack, stack, resources);
-    return { name: info.name, version: info.version, violations };
-  } finally {
-    await pack.close();
-  }
 }
 
 function failed(
@@ -176,12 +160,16 @@ function failed(
 }
 
 /** Checks one stack: config, program run, policy pack. */
-export async function checkStack(stack: string, options: CheckOptions): Promise<StackCheckResult> {
+async function checkOne(
+  stack: string,
+  options: CheckOptions,
+  engines: Engines,
+): Promise<StackCheckResult> {
   const loaded = loadStack(stack, options.stacksDir);
   if (!loaded.ok) {
     return failed(stack, { failures: ["invalid config"], configProblems: loaded.problems });
   }
-  const run = await runProgramChild(programEntry, (out) => [stack, out, options.stacksDir]);
+  const run = await engines.runProgram(stack, options.stacksDir);
   if (!run.ok) {
     return failed(stack, {
       failures: [run.crashed ? "program crashed" : "program error"],
@@ -190,10 +178,12 @@ export async function checkStack(stack: string, options: CheckOptions): Promise<
   }
   const packConfig = mergePackConfig(packConfigFor(loaded.config), options.extraPackConfig ?? {});
   try {
-    const analysis = await analyzeWithPack(stack, run.resources, packConfig, {
-      packDir: options.packDir,
-      stackConfig: stackConfigStrings(stack, options.stacksDir),
-    });
+    const analysis = await engines.analyze(
+      stack,
+      run.resources,
+      packConfig,
+      stackConfigStrings(stack, options.stacksDir),
+    );
     const mandatory = analysis.violations.filter((v) => v.enforcementLevel === "mandatory").length;
     const plural = mandatory === 1 ? "violation" : "violations";
     return {
@@ -216,6 +206,12 @@ export async function checkStack(stack: string, options: CheckOptions): Promise<
   }
 }
 
+/** Checks one stack in processes of its own (no pools). */
+export async function checkStack(stack: string, options: CheckOptions): Promise<StackCheckResult> {
+  const engines = processEngines(options.packDir ?? defaultPackDir);
+  return checkOne(stack, options, engines);
+}
+
 export interface CheckReport {
   readonly ok: boolean;
   readonly stacks: readonly StackCheckResult[];
@@ -224,9 +220,19 @@ export interface CheckReport {
   readonly failed: number;
 }
 
+/** The routing-domain findings this shard reports: each finding once, by its reporting shard. */
+function ownFindings(report: RoutingDomainReport, stacks: readonly string[], shard: Shard) {
+  if (shard.count === 1) return report;
+  const selected = new Set(stacks);
+  const findings = report.findings.filter(
+    (finding) => reportingShard(stacksNamedBy(finding), selected, shard.count) === shard.index,
+  );
+  return { ...report, findings };
+}
+
 /**
- * Checks the given stacks (at most `concurrency` at once) and the routing
- * domains they share with every other stack of the directory.
+ * Checks the given stacks (or the shard of them `options.shard` names) and the
+ * routing domains they share with every other stack of the directory.
  * @param stacks the stacks to check
  * @param all every stack of the directory (the domain check's population)
  */
@@ -235,10 +241,29 @@ export async function checkStacks(
   all: readonly string[],
   options: CheckOptions,
 ): Promise<CheckReport> {
-  const results = await mapWithLimit(stacks, options.concurrency ?? 2, (stack) =>
-    checkStack(stack, options),
-  );
-  const routingDomains = checkDomains(options.stacksDir, all, stacks);
+  const shard = options.shard ?? wholeSelection;
+  const selected = shardStacks(stacks, shard);
+  const size = Math.max(1, Math.min(options.concurrency ?? 2, selected.length));
+  const packDir = options.packDir ?? defaultPackDir;
+  const engines =
+    options.isolation === "process"
+      ? processEngines(packDir)
+      : pooledEngines(size, packDir, options.pools);
+  let done = 0;
+  let results: StackCheckResult[];
+  options.onProgress?.(0, selected.length);
+  try {
+    // Twice the workers in flight: a worker runs the next program while its last stack is analyzed.
+    const inFlight = options.isolation === "process" ? size : size * 2;
+    results = await mapWithLimit(selected, inFlight, async (stack) => {
+      const result = await checkOne(stack, options, engines);
+      options.onProgress?.(++done, selected.length);
+      return result;
+    });
+  } finally {
+    await engines.close();
+  }
+  const routingDomains = ownFindings(checkDomains(options.stacksDir, all, stacks), stacks, shard);
   const final = results.map((result) => {
     const extra = domainFailures(result.stack, routingDomains.findings);
     return extra.length === 0

@@ -13,7 +13,7 @@ import type { ProgramRunResult } from "./programRun";
 const root = path.join(__dirname, "..", "..");
 
 /** Program runs that take longer than this are reported as failures. */
-const programTimeoutMs = 180_000;
+export const programTimeoutMs = 180_000;
 
 /**
  * Runs a program entry (`scripts/run-program.ts` or a test's) in a child process

@@ -6,8 +6,23 @@
  * it would after `pulumi up` creates them.
  */
 import * as fs from "node:fs";
-import { runProgramUnderMocks } from "../../lib/harness/programRun";
+import { type ProgramRunResult, runProgramUnderMocks } from "../../lib/harness/programRun";
 import { clusterMockState } from "./clusterMocks";
+
+/** One program run: preview, or update with clusterMockState (a program worker's job too). */
+export function runTestProgram(args: {
+  stack: string;
+  mode: "preview" | "update";
+  stacksDir?: string;
+}): Promise<ProgramRunResult> {
+  const preview = args.mode === "preview";
+  return runProgramUnderMocks({
+    stack: args.stack,
+    preview,
+    stacksDir: args.stacksDir,
+    state: preview ? undefined : clusterMockState,
+  });
+}
 
 async function main(): Promise<void> {
   const [stack, mode, out, stacksDir] = process.argv.slice(2);
@@ -18,17 +33,12 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const preview = mode === "preview";
-  const result = await runProgramUnderMocks({
-    stack,
-    preview,
-    stacksDir,
-    state: preview ? undefined : clusterMockState,
-  });
-  fs.writeFileSync(out, JSON.stringify(result));
+  fs.writeFileSync(out, JSON.stringify(await runTestProgram({ stack, mode, stacksDir })));
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  });
+}
