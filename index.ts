@@ -33,7 +33,7 @@ const provider = new aws.Provider("aws", {
 const network = new Network("network", { config, plan }, { provider });
 const security = new SecurityGroups(
   "security",
-  { config, vpcId: network.vpcId, natPublicIps: network.natPublicIps },
+  { config, vpcId: network.vpcId, natPublicIps: network.natPublicIps, routing: plan.routing },
   { provider },
 );
 const api = new ApiLoadBalancer(

@@ -54,7 +54,8 @@ export function s3ServiceName(region: string): string {
 
 export interface NetworkArgs {
   /** Validated stack config (cluster name, region, NAT mode). Required; no default. */
-  readonly config: Pick<ClusterConfig, "clusterName" | "region" | "natGateways">;
+  readonly config: Pick<ClusterConfig, "clusterName" | "region" | "natGateways"> &
+    Partial<Pick<ClusterConfig, "ipam">>;
   /** The address plan: VPC CIDR and each AZ's subnets and slot. Required; no default. */
   readonly plan: Pick<AddressPlan, "vpcCidr" | "availabilityZones">;
 }
@@ -93,6 +94,10 @@ export class Network extends pulumi.ComponentResource {
       "vpc",
       {
         cidrBlock: args.plan.vpcCidr,
+        // With a pool, IPAM allocates exactly the planned range (and refuses it if
+        // taken), so plans stay offline and the pool records the VPC. Changing the
+        // pool replaces the VPC: see README "AWS VPC IPAM".
+        ipv4IpamPoolId: args.config.ipam?.poolId,
         enableDnsSupport: true,
         // Nodes register under their EC2 private DNS names; kubeadm and the NLB need them.
         enableDnsHostnames: true,

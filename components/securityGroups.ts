@@ -40,19 +40,29 @@ export interface RuleSpec {
 
 export type RuleConfig = Pick<ClusterConfig, "podCidr" | "apiEndpoint" | "natGateways">;
 
+/** Whether BGP runs between the nodes (`AddressPlan.routing.bgp`). */
+export type RuleRouting = { readonly bgp: boolean };
+
 const cidrKey = (cidr: string) => cidr.replace(/[./]/g, "-");
 
 /**
  * Every rule of the three groups.
  * @param natZones AZs that host a NAT gateway (public endpoint: nodes arrive from there)
+ * @param routing whether BGP runs: TCP 179 is opened only where it does; default it does
  */
-export function securityGroupRules(config: RuleConfig, natZones: readonly string[]): RuleSpec[] {
+export function securityGroupRules(
+  config: RuleConfig,
+  natZones: readonly string[],
+  routing: RuleRouting = { bgp: true },
+): RuleSpec[] {
   const rules: RuleSpec[] = [];
   const add = (rule: RuleSpec) => rules.push(rule);
   const clusterNodes: GroupRole[] = ["master", "node"];
   const between = [
     { name: "ipip", protocol: ipipProtocolNumber, why: "Calico IPIP: pod traffic between subnets" },
-    { name: "bgp", protocol: "tcp", port: bgpPort, why: "Calico BGP peering (BIRD)" },
+    ...(routing.bgp
+      ? [{ name: "bgp", protocol: "tcp", port: bgpPort, why: "Calico BGP peering (BIRD)" }]
+      : []),
     { name: "typha", protocol: "tcp", port: typhaPort, why: "Calico Felix to Typha" },
     { name: "kubelet", protocol: "tcp", port: kubeletPort, why: "kubelet API" },
   ];
@@ -206,6 +216,11 @@ export interface SecurityGroupsArgs {
    * endpoint admits nodes from these. Default: none.
    */
   readonly natPublicIps?: Record<string, pulumi.Input<string>>;
+  /**
+   * The plan's routing (`AddressPlan.routing`): without BGP no rule opens TCP 179.
+   * Default: `{ bgp: true }`.
+   */
+  readonly routing?: RuleRouting;
 }
 
 export class SecurityGroups extends pulumi.ComponentResource {
@@ -243,7 +258,7 @@ export class SecurityGroups extends pulumi.ComponentResource {
       );
     }
 
-    for (const rule of securityGroupRules(args.config, Object.keys(natPublicIps))) {
+    for (const rule of securityGroupRules(args.config, Object.keys(natPublicIps), args.routing)) {
       const peer =
         rule.peer.kind === "group"
           ? { referencedSecurityGroupId: groups[rule.peer.group].id }

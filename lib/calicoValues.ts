@@ -8,14 +8,21 @@
  * operator that chart ships):
  * - Since v3.32 the operator chart carries no CRDs; the `crd.projectcalico.org.v1`
  *   chart (same repository, same version) must be installed first.
- * - The chart renders `installation` as the `Installation` spec and, when
- *   `defaultFelixConfiguration.enabled`, the rest of that key as the spec of the
- *   `default` FelixConfiguration.
- * - `kubernetesProvider: ""` means no managed platform, which is what kubeadm is.
+ * - The chart renders `installation` (without `enabled`) as the `Installation`
+ *   spec and, when `defaultFelixConfiguration.enabled`, the rest of that key as the
+ *   spec of the `default` FelixConfiguration.
+ * - `kubernetesProvider: ""` asks the operator to auto-detect the platform; a
+ *   kubeadm cluster matches none of the managed ones it knows.
+ * - The chart enables `apiServer`, `goldmane` and `whisker` unless told otherwise:
+ *   each is set here from config, off by default.
+ * - `nodeAddressAutodetectionV4: {kubernetes: NodeInternalIP}` takes the address
+ *   the kubelet registered, whatever the order of the node's interfaces (the
+ *   default, `firstFound`, depends on it).
  */
 import type { Encapsulation } from "../policy/rules/facts";
 import type { Finding, FindingCode, Problem } from "../policy/rules/findings";
 import type { AddressPlan } from "./plan/addressPlan";
+import type { RoutingPlan } from "./plan/routing";
 import { type ClusterConfig, projectName } from "./config/clusterConfig";
 
 /** The Helm repository that serves both Calico charts. */
@@ -47,13 +54,25 @@ export type TigeraOperatorValues = {
     readonly kubernetesProvider: "";
     readonly cni: { readonly type: "Calico"; readonly ipam: { readonly type: "Calico" } };
     readonly calicoNetwork: {
-      /** IPIP routes are learned over BGP: without it IPIP pools carry nothing. */
-      readonly bgp: "Enabled";
+      /**
+       * BIRD and its node-to-node mesh, which carry the IPIP routes unless Felix
+       * programs them; `Disabled` only together with `clusterRoutingMode: Felix`.
+       */
+      readonly bgp: "Enabled" | "Disabled";
+      /** Present only past the full mesh: Felix programs every node's routes. */
+      readonly clusterRoutingMode?: "Felix";
       readonly mtu: number;
       readonly ipPools: readonly IpPoolValues[];
+      readonly nodeAddressAutodetectionV4: { readonly kubernetes: "NodeInternalIP" };
     };
     readonly serviceCIDRs: readonly string[];
   };
+  /** The Calico API server (projectcalico.org/v3 through the Kubernetes API). */
+  readonly apiServer: { readonly enabled: boolean };
+  /** Goldmane, the flow-log aggregator. */
+  readonly goldmane: { readonly enabled: boolean };
+  /** Whisker, the flow-log UI. */
+  readonly whisker: { readonly enabled: boolean };
   readonly defaultFelixConfiguration: {
     readonly enabled: true;
     /** CrossSubnet sends same-subnet pod traffic unencapsulated, which EC2 drops unless the check is off. */
@@ -66,7 +85,9 @@ export type CalicoProblemCode = FindingCode | "calico-version-unsupported" | "po
 /** Why the Calico install cannot be declared; like a planner finding, always an error. */
 export type CalicoProblem = Problem<CalicoProblemCode>;
 
-export type CalicoPlan = Pick<AddressPlan, "stack" | "podPool" | "findings">;
+export type CalicoPlan = Pick<AddressPlan, "stack" | "podPool" | "findings"> & {
+  readonly routing: Pick<RoutingPlan, "bgp">;
+};
 export type CalicoConfig = Pick<ClusterConfig, "serviceCidr" | "calico">;
 
 const podPoolKeys = new Set([`${projectName}:podCidr`, `${projectName}:podBlockSize`]);
@@ -148,8 +169,9 @@ export function podPoolIdentity(plan: Pick<AddressPlan, "podPool">): {
 }
 
 /**
- * The tigera-operator chart values: one IPv4 pool from the plan, IPIP CrossSubnet over
- * BGP, the pod MTU from config, the service range, and EC2 source/dest check off.
+ * The tigera-operator chart values: one IPv4 pool from the plan, IPIP CrossSubnet with
+ * the plan's routing (BGP full mesh, or Felix with BGP off), the pod MTU and optional
+ * components from config, the service range, and EC2 source/dest check off.
  * @throws CalicoInputError when `calicoProblems` reports anything
  */
 export function tigeraOperatorValues(plan: CalicoPlan, config: CalicoConfig): TigeraOperatorValues {
@@ -160,7 +182,9 @@ export function tigeraOperatorValues(plan: CalicoPlan, config: CalicoConfig): Ti
       kubernetesProvider: "",
       cni: { type: "Calico", ipam: { type: "Calico" } },
       calicoNetwork: {
-        bgp: "Enabled",
+        ...(plan.routing.bgp
+          ? { bgp: "Enabled" as const }
+          : { bgp: "Disabled" as const, clusterRoutingMode: "Felix" as const }),
         mtu: config.calico.mtu,
         ipPools: [
           {
@@ -171,9 +195,13 @@ export function tigeraOperatorValues(plan: CalicoPlan, config: CalicoConfig): Ti
             nodeSelector: "all()",
           },
         ],
+        nodeAddressAutodetectionV4: { kubernetes: "NodeInternalIP" },
       },
       serviceCIDRs: [config.serviceCidr],
     },
+    apiServer: { enabled: config.calico.apiServer },
+    goldmane: { enabled: config.calico.goldmane },
+    whisker: { enabled: config.calico.whisker },
     defaultFelixConfiguration: { enabled: true, awsSrcDstCheck: "Disable" },
   };
 }

@@ -18,9 +18,11 @@ import { type PackSettings, defaultSettings, extractFacts } from "./extract/inde
 import type { NetworkFacts } from "./rules/facts";
 import type { Finding, FindingCode } from "./rules/findings";
 import { checkNetwork } from "./rules/index";
+import { checkMeshScale } from "./rules/meshScale";
 import { checkCalicoPorts } from "./rules/nodeAccess";
 import { checkClusterSecurityGroups } from "./extract/clusterSecurityGroups";
 import { ResourceGraph } from "./extract/resources";
+import { defaultFullMeshMaxNodes } from "./rules/wellKnown";
 import { findUserDataSecrets, type UserDataSecret } from "./rules/userDataSecrets";
 
 /** The pack's name, as `pulumi preview --policy-pack` reports it. */
@@ -31,6 +33,7 @@ export interface NetworkPolicyConfig {
   readonly reservedRanges?: readonly { readonly name: string; readonly cidr: string }[];
   readonly serviceCidr?: string;
   readonly defaultMaxPods?: number;
+  readonly maxMeshNodes?: number;
 }
 
 const cidrPattern = "^[0-9A-Fa-f:.]+/[0-9]{1,3}$";
@@ -108,7 +111,8 @@ interface NetworkPolicySpec {
   readonly codes: readonly FindingCode[];
   readonly remediationSteps: string;
   readonly configSchema?: PolicyConfigSchema;
-  readonly check: (facts: NetworkFacts) => Finding[];
+  /** The rule; `config` is this policy's own config (already checked against its schema). */
+  readonly check: (facts: NetworkFacts, config: NetworkPolicyConfig) => Finding[];
 }
 
 function networkPolicy(spec: NetworkPolicySpec): StackValidationPolicy {
@@ -121,11 +125,9 @@ function networkPolicy(spec: NetworkPolicySpec): StackValidationPolicy {
     remediationSteps: spec.remediationSteps,
     ...(spec.configSchema ? { configSchema: spec.configSchema } : {}),
     validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
-      const facts = extractFacts(
-        args.resources,
-        settingsFrom(args.getConfig<NetworkPolicyConfig>()),
-      );
-      for (const finding of spec.check(facts)) {
+      const config = args.getConfig<NetworkPolicyConfig>();
+      const facts = extractFacts(args.resources, settingsFrom(config));
+      for (const finding of spec.check(facts, config)) {
         if (owned.has(finding.code))
           reportViolation(violationMessage(finding), violationUrn(finding));
       }
@@ -216,6 +218,38 @@ export const oneClusterSecurityGroup: StackValidationPolicy = {
   },
 };
 
+const meshScaleConfig: PolicyConfigSchema = {
+  properties: {
+    maxMeshNodes: {
+      type: "integer",
+      minimum: 1,
+      description: `Most nodes (the Auto Scaling groups' maxSize, summed) a Calico network may run BGP's full mesh over. Default: ${defaultFullMeshMaxNodes} (Calico's recommendation).`,
+      default: defaultFullMeshMaxNodes,
+    },
+  },
+};
+
+/** The configured mesh limit, or the default when it is absent or not a positive integer. */
+export function maxMeshNodesFrom(config: NetworkPolicyConfig): number {
+  const value = config.maxMeshNodes;
+  return typeof value === "number" && Number.isInteger(value) && value > 0
+    ? value
+    : defaultFullMeshMaxNodes;
+}
+
+export const bgpMeshScale = networkPolicy({
+  name: "bgp-mesh-scale",
+  description:
+    "A Calico network on BGP must not run the node-to-node full mesh over more nodes than the mesh is meant for (Calico recommends route reflectors beyond about 100).",
+  enforcementLevel: "advisory",
+  severity: "medium",
+  codes: ["bgp-mesh-too-large"],
+  remediationSteps:
+    "Switch to Felix cluster routing with BGP off (calicoNetwork.clusterRoutingMode: Felix, bgp: Disabled), or create BGPPeers to route reflectors and then set nodeToNodeMeshEnabled: false in the default BGPConfiguration.",
+  configSchema: meshScaleConfig,
+  check: (facts, config) => checkMeshScale(facts, maxMeshNodesFrom(config)),
+});
+
 /** Resources whose user data EC2 hands to anyone allowed to describe them, and to IMDS. */
 const userDataProperties: Readonly<Record<string, readonly string[]>> = {
   "aws:ec2/launchTemplate:LaunchTemplate": ["userData"],
@@ -296,5 +330,6 @@ export const policies: StackValidationPolicy[] = [
   crossSubnetEncapsulation,
   calicoPortsOpen,
   oneClusterSecurityGroup,
+  bgpMeshScale,
   noSecretsInUserData,
 ];

@@ -2,13 +2,15 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
-import { Calico } from "../components/calico";
+import * as k8s from "@pulumi/kubernetes";
+import { Calico, crdChildTransform } from "../components/calico";
 import { type AddressPlan, planAddresses } from "../lib/plan/addressPlan";
 import type { ClusterConfig } from "../lib/config/clusterConfig";
 import { installMockEngine, type RecordedResource, unknownValue } from "../lib/harness/mockEngine";
 import { exampleStacks, loadExample } from "./support/stacks";
 
 const releaseType = "kubernetes:helm.sh/v3:Release";
+const chartType = "kubernetes:helm.sh/v4:Chart";
 const providerType = "pulumi:providers:kubernetes";
 const guardType = "random:index/randomId:RandomId";
 /** The SDK's wire marker for a secret value. */
@@ -106,26 +108,61 @@ for (const preview of [true, false]) {
       describe(stack, () => {
         const { config, plan } = loadExample(stack);
 
-        it("installs the CRD chart, then the tigera-operator chart, both pinned", async () => {
-          const { resources } = await declare(preview, stack, config, plan);
-          const crds = one(resources, releaseType, "calico-crds");
+        it("applies the CRD chart server-side, protected and retained, then the operator chart", async () => {
+          // A stack deployed fresh: no legacy release to keep.
+          const fresh = { ...config, calico: { ...config.calico, legacyCrdRelease: undefined } };
+          const { resources } = await declare(preview, stack, fresh, plan);
+          const chart = one(resources, chartType, "calico-crd-chart");
           const operator = one(resources, releaseType, "calico-operator");
-          for (const [release, chart] of [
-            // Calico's published chart names and repository, not derivable from config.
-            [crds, "crd.projectcalico.org.v1"],
-            [operator, "tigera-operator"],
-          ] as const) {
-            assert.equal(release.inputs.chart, chart);
-            assert.equal(release.inputs.version, config.calico.version);
-            assert.deepEqual(release.inputs.repositoryOpts, {
+          // Calico's published chart names and repository, not derivable from config.
+          assert.equal(chart.inputs.chart, "crd.projectcalico.org.v1");
+          assert.equal(operator.inputs.chart, "tigera-operator");
+          for (const owner of [chart, operator]) {
+            assert.equal(owner.inputs.version, config.calico.version);
+            assert.deepEqual(owner.inputs.repositoryOpts, {
               repo: "https://docs.tigera.io/calico/charts",
             });
-            assert.equal(release.inputs.namespace, "tigera-operator");
-            assert.equal(release.inputs.createNamespace, true);
           }
+          assert.equal(chart.remote, true, "a v4 Chart: the provider registers each CRD");
+          assert.equal(chart.protect, true);
+          assert.equal(chart.retainOnDelete, true);
+          assert.equal(chart.transforms, 1, "the transform that protects every CRD");
+          assert.equal(operator.inputs.namespace, "tigera-operator");
+          assert.equal(operator.inputs.createNamespace, true);
           assert.equal(operator.inputs.skipCrds, true);
-          assert.ok(resources.indexOf(crds) < resources.indexOf(operator));
-          assert.ok(operator.dependencies.includes(crds.urn), "operator depends on the CRDs");
+          assert.ok(resources.indexOf(chart) < resources.indexOf(operator));
+          assert.ok(operator.dependencies.includes(chart.urn), "operator depends on the CRDs");
+          assert.deepEqual(
+            resources.filter((r) => r.type === releaseType).map((r) => r.name),
+            ["calico-operator"],
+            "no Helm release owns the CRDs",
+          );
+        });
+
+        it("keeps a deployed stack's calico-crds release frozen and retained while it moves", async () => {
+          const moving = {
+            ...config,
+            calico: { ...config.calico, legacyCrdRelease: "retain" as const },
+          };
+          const { resources } = await declare(preview, stack, moving, plan);
+          const legacy = one(resources, releaseType, "calico-crds");
+          const chart = one(resources, chartType, "calico-crd-chart");
+          const operator = one(resources, releaseType, "calico-operator");
+          // The URN a stack deployed before the move has: same parent, same name.
+          assert.equal(
+            legacy.urn,
+            `urn:pulumi:${stack}::calico-cluster::calico-cluster:calico:Calico$kubernetes:helm.sh/v3:Release::calico-crds`,
+          );
+          assert.equal(legacy.inputs.name, "calico-crds");
+          assert.equal(legacy.inputs.chart, "crd.projectcalico.org.v1");
+          assert.equal(legacy.retainOnDelete, true, "removing it later leaves the CRDs");
+          assert.equal(legacy.protect, false, "so that step 2 can remove it");
+          for (const input of Object.keys(legacy.inputs)) {
+            assert.ok(legacy.ignoreChanges.includes(input), `${input} is frozen`);
+          }
+          assert.equal(chart.retainOnDelete, true);
+          assert.ok(operator.dependencies.includes(legacy.urn));
+          assert.ok(operator.dependencies.includes(chart.urn));
         });
 
         it("declares the plan's pool and the config's MTU and service range", async () => {
@@ -136,7 +173,8 @@ for (const preview of [true, false]) {
           assert.deepEqual(installation.cni, { type: "Calico", ipam: { type: "Calico" } });
           assert.equal(installation.kubernetesProvider, "");
           assert.deepEqual(installation.serviceCIDRs, [config.serviceCidr]);
-          assert.equal(network.bgp, "Enabled");
+          assert.equal(network.bgp, plan.routing.bgp ? "Enabled" : "Disabled");
+          assert.deepEqual(network.nodeAddressAutodetectionV4, { kubernetes: "NodeInternalIP" });
           assert.equal(network.mtu, config.calico.mtu);
           assert.equal(network.mtu, config.calico.hostMtu - 20);
           assert.deepEqual(network.ipPools, [
@@ -149,6 +187,35 @@ for (const preview of [true, false]) {
             },
           ]);
           assert.equal(plan.podPool.encapsulation, "IPIPCrossSubnet");
+        });
+
+        it("turns the chart's optional components off unless the config asks for them", async () => {
+          const off = objectAt(
+            one(
+              (await declare(preview, stack, config, plan)).resources,
+              releaseType,
+              "calico-operator",
+            ).inputs,
+            "values",
+          );
+          for (const component of ["apiServer", "goldmane", "whisker"]) {
+            assert.deepEqual(off[component], { enabled: false }, component);
+          }
+          const asked = {
+            ...config,
+            calico: { ...config.calico, apiServer: true, goldmane: true, whisker: true },
+          };
+          const on = objectAt(
+            one(
+              (await declare(preview, stack, asked, plan)).resources,
+              releaseType,
+              "calico-operator",
+            ).inputs,
+            "values",
+          );
+          for (const component of ["apiServer", "goldmane", "whisker"]) {
+            assert.deepEqual(on[component], { enabled: true }, component);
+          }
         });
 
         it("turns the EC2 source/dest check off through the default FelixConfiguration", async () => {
@@ -168,10 +235,8 @@ for (const preview of [true, false]) {
             "4dabf18193072939515e22adb298388d": secretSignature,
             value: kubeconfigText,
           });
-          for (const name of ["calico-crds", "calico-operator"]) {
-            const release = one(resources, releaseType, name);
-            assert.equal(release.provider.split("::").slice(0, 4).join("::"), provider.urn);
-          }
+          const release = one(resources, releaseType, "calico-operator");
+          assert.equal(release.provider.split("::").slice(0, 4).join("::"), provider.urn);
         });
 
         it("keeps a plain kubeconfig secret", async () => {
@@ -191,7 +256,7 @@ for (const preview of [true, false]) {
             );
             const provider = one(resources, providerType, "calico-kubernetes");
             assert.ok(JSON.stringify(provider.wireInputs.kubeconfig).includes(unknownValue));
-            one(resources, releaseType, "calico-crds");
+            one(resources, chartType, "calico-crd-chart");
             one(resources, releaseType, "calico-operator");
             one(resources, guardType, "calico-pod-pool");
           });
@@ -290,3 +355,97 @@ for (const preview of [true, false]) {
     }
   });
 }
+
+/** The example with its first worker group resized so the groups reach `nodes` in all. */
+function sized(stack: string, nodes: number) {
+  const { config } = loadExample(stack);
+  const masters = config.availabilityZones.length;
+  const others = config.workerGroups.slice(1).reduce((sum, group) => sum + group.maxSize, 0);
+  const [first, ...rest] = config.workerGroups;
+  const maxSize = nodes - masters - others;
+  assert.ok(maxSize >= first.minSize, `${stack} cannot be sized to ${nodes}`);
+  const changed = { ...config, workerGroups: [{ ...first, maxSize }, ...rest] };
+  return { config: changed, plan: planAddresses(changed) };
+}
+
+describe("routing past the full mesh", () => {
+  for (const [nodes, bgp] of [
+    [150, false],
+    [101, false],
+    [100, true],
+    [50, true],
+  ] as const) {
+    it(`${nodes} nodes: ${bgp ? "BGP full mesh" : "Felix routing, BGP off"}`, async () => {
+      const { config, plan } = sized("search-dev", nodes);
+      assert.equal(plan.podPool.maxNodes, nodes);
+      assert.equal(plan.routing.bgp, bgp);
+      const { resources } = await declare(false, "search-dev", config, plan);
+      const network = objectAt(
+        one(resources, releaseType, "calico-operator").inputs,
+        "values",
+        "installation",
+        "calicoNetwork",
+      );
+      if (bgp) {
+        assert.equal(network.bgp, "Enabled");
+        assert.equal("clusterRoutingMode" in network, false, "BIRD, the default, untouched");
+      } else {
+        assert.equal(network.bgp, "Disabled");
+        assert.equal(network.clusterRoutingMode, "Felix");
+      }
+    });
+  }
+
+  it("payments-prod (103 nodes) does not run the full mesh", () => {
+    const { plan } = loadExample("payments-prod");
+    assert.equal(plan.podPool.maxNodes, 103);
+    assert.equal(plan.routing.mode, "felix");
+  });
+
+  it("follows calico.fullMeshMaxNodes", () => {
+    const { config } = sized("search-dev", 150);
+    const raised = { ...config, calico: { ...config.calico, fullMeshMaxNodes: 200 } };
+    assert.equal(planAddresses(raised).routing.mode, "bgp-full-mesh");
+  });
+});
+
+describe("CRD chart transform", () => {
+  it("protects, retains and binds every child; CRDs take over Helm's fields", async () => {
+    await installEngine("search-dev", false);
+    const provider = new k8s.Provider("test-kubernetes", {});
+    const transform = crdChildTransform(provider);
+    const crd = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "ippools.crd.projectcalico.org", annotations: { keep: "me" } },
+      spec: { group: "crd.projectcalico.org" },
+    };
+    const result = await transform({
+      type: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+      name: "calico-crd-chart:ippools.crd.projectcalico.org",
+      custom: true,
+      props: crd,
+      opts: { protect: false },
+    });
+    assert.ok(result);
+    assert.equal(result.opts.protect, true);
+    assert.equal(result.opts.retainOnDelete, true);
+    assert.equal(result.opts.provider, provider);
+    assert.deepEqual(objectAt(result.props, "metadata", "annotations"), {
+      keep: "me",
+      "pulumi.com/patchForce": "true",
+    });
+    assert.deepEqual(objectAt(result.props, "spec"), crd.spec);
+    assert.equal(
+      await transform({
+        type: chartType,
+        name: "calico-crd-chart",
+        custom: false,
+        props: {},
+        opts: {},
+      }),
+      undefined,
+      "the chart itself keeps its own options",
+    );
+  });
+});

@@ -12,6 +12,7 @@ import {
 } from "../lib/calicoValues";
 import type { ClusterConfig } from "../lib/config/clusterConfig";
 import { exampleStacks, loadExample } from "./support/stacks";
+import { configFrom, problemsFor, validClusterInput } from "./support/configs";
 
 /** A block too small for a group: /26 holds 64 addresses, maxPods 110 needs 111. */
 function withTooSmallBlock(config: ClusterConfig): ClusterConfig {
@@ -47,10 +48,17 @@ describe("tigeraOperatorValues", () => {
         assert.equal(pool.nodeSelector, "all()");
       });
 
-      it("runs Calico CNI and IPAM with BGP on a kubeadm (no provider) cluster", () => {
+      it("runs Calico CNI and IPAM routed as the plan says, provider auto-detected", () => {
         assert.deepEqual(values.installation.cni, { type: "Calico", ipam: { type: "Calico" } });
-        assert.equal(network.bgp, "Enabled");
+        if (plan.routing.bgp) {
+          assert.equal(network.bgp, "Enabled");
+          assert.equal(network.clusterRoutingMode, undefined);
+        } else {
+          assert.equal(network.bgp, "Disabled");
+          assert.equal(network.clusterRoutingMode, "Felix");
+        }
         assert.equal(values.installation.kubernetesProvider, "");
+        assert.deepEqual(network.nodeAddressAutodetectionV4, { kubernetes: "NodeInternalIP" });
       });
 
       it("sets the pod MTU from config, leaving room for the IPIP header", () => {
@@ -160,5 +168,59 @@ describe("podPoolIdentity", () => {
         assert.equal(JSON.stringify(identity(a)) === JSON.stringify(identity(b)), same);
       }),
     );
+  });
+});
+
+describe("calico config keys", () => {
+  it("defaults: mesh up to 100 nodes, API server, goldmane and whisker off, no legacy release", () => {
+    const config = configFrom(validClusterInput());
+    assert.equal(config.calico.fullMeshMaxNodes, 100);
+    assert.equal(config.calico.apiServer, false);
+    assert.equal(config.calico.goldmane, false);
+    assert.equal(config.calico.whisker, false);
+    assert.equal(config.calico.legacyCrdRelease, undefined);
+    const values = tigeraOperatorValues(planAddresses(config), config);
+    assert.deepEqual(
+      [values.apiServer, values.goldmane, values.whisker],
+      [{ enabled: false }, { enabled: false }, { enabled: false }],
+    );
+  });
+
+  it("takes each key as written", () => {
+    const config = configFrom({
+      ...validClusterInput(),
+      calico: {
+        fullMeshMaxNodes: 10,
+        apiServer: true,
+        goldmane: true,
+        whisker: true,
+        legacyCrdRelease: "retain",
+      },
+    });
+    assert.equal(config.calico.version, "v3.32.1");
+    assert.equal(config.calico.legacyCrdRelease, "retain");
+    const plan = planAddresses(config);
+    assert.equal(plan.routing.mode, "felix");
+    assert.match(plan.routing.reason, /calico-cluster:calico\.fullMeshMaxNodes = 10/);
+    const values = tigeraOperatorValues(plan, config);
+    assert.deepEqual(
+      [values.apiServer, values.goldmane, values.whisker],
+      [{ enabled: true }, { enabled: true }, { enabled: true }],
+    );
+  });
+
+  it("refuses bad values naming the key and the value", () => {
+    for (const [calico, key] of [
+      [{ fullMeshMaxNodes: 0 }, "calico-cluster:calico.fullMeshMaxNodes"],
+      [{ fullMeshMaxNodes: 2.5 }, "calico-cluster:calico.fullMeshMaxNodes"],
+      [{ apiServer: "yes" }, "calico-cluster:calico.apiServer"],
+      [{ legacyCrdRelease: "delete" }, "calico-cluster:calico.legacyCrdRelease"],
+    ] as const) {
+      const problems = problemsFor({ ...validClusterInput(), calico });
+      assert.equal(problems.length, 1, JSON.stringify(calico));
+      assert.equal(problems[0].subjects[0], key);
+      const value = Object.values(calico)[0];
+      assert.ok(problems[0].message.includes(JSON.stringify(value)), problems[0].message);
+    }
   });
 });

@@ -31,6 +31,7 @@ import {
   without,
 } from "./support/policyResources";
 import { exampleStacks, loadExample } from "./support/stacks";
+import { planAddresses } from "../lib/plan/addressPlan";
 
 interface Violation {
   readonly message: string;
@@ -94,6 +95,8 @@ describe("the program's resources pass every policy", () => {
       "cross-subnet-encapsulation": "mandatory",
       "calico-ports-open": "advisory",
       "one-cluster-security-group": "mandatory",
+      "bgp-mesh-scale": "advisory",
+      "no-secrets-in-user-data": "mandatory",
     });
   });
 });
@@ -412,11 +415,19 @@ describe("calico-ports-open", () => {
   });
 
   it("reports only the groups behind the security group that lacks BGP", async () => {
-    const inputs = without(
-      programResources(plan, "update"),
-      (r) => isRule("-bgp")(r) && r.name.startsWith("node-"),
-    );
-    const found = await violations(calicoPortsOpen, inputs);
+    // payments-prod kept on BGP (its own plan routes with Felix past 100 nodes).
+    const { config } = loadExample("payments-prod");
+    const meshed = planAddresses({
+      ...config,
+      calico: { ...config.calico, fullMeshMaxNodes: 200 },
+    });
+    const lacksBgp = (target: typeof plan) =>
+      without(
+        programResources(target, "update"),
+        (r) => isRule("-bgp")(r) && r.name.startsWith("node-"),
+      );
+    assert.deepEqual(await violations(calicoPortsOpen, lacksBgp(plan)), [], "BGP off: no TCP 179");
+    const found = await violations(calicoPortsOpen, lacksBgp(meshed));
     assert.equal(found.length, groupsOf("worker").length);
     assert.ok(
       found.every(

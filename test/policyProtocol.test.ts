@@ -30,6 +30,7 @@ import {
   withProperties,
 } from "./support/policyResources";
 import { loadExample } from "./support/stacks";
+import { planAddresses } from "../lib/plan/addressPlan";
 
 const packDir = path.join(__dirname, "..", "policy");
 
@@ -93,6 +94,7 @@ describe("the CLI's opening sequence", () => {
       "cross-subnet-encapsulation": "mandatory",
       "calico-ports-open": "advisory",
       "one-cluster-security-group": "mandatory",
+      "bgp-mesh-scale": "advisory",
       "no-secrets-in-user-data": "mandatory",
     });
     const defaults = reconcilePolicyConfig(info);
@@ -247,16 +249,32 @@ describe("AnalyzeStack", () => {
   });
 
   it("advises when node security groups keep Calico out", async () => {
-    const inputs = programResources(plan, "preview").filter(
+    // payments-prod kept on BGP's full mesh (its own plan turns BGP off: 103 nodes).
+    const { config } = loadExample("payments-prod");
+    const meshed = planAddresses({
+      ...config,
+      calico: { ...config.calico, fullMeshMaxNodes: 200 },
+    });
+    const inputs = programResources(meshed, "preview").filter(
       (r) => !(r.type === types.ingressRule && r.name.endsWith("-bgp")),
     );
     const result = await pack.analyzeStack(inputs);
-    assert.equal(result.diagnostics.length, plan.nodeGroups.length);
-    assert.ok(
-      result.diagnostics.every(
-        (d) => d.policyName === "calico-ports-open" && d.enforcementLevel === "advisory",
-      ),
+    assert.equal(result.diagnostics.length, meshed.nodeGroups.length + 1);
+    assert.equal(
+      result.diagnostics.filter((d) => d.policyName === "bgp-mesh-scale").length,
+      1,
+      "and the mesh is past its limit",
     );
+    const ports = result.diagnostics.filter((d) => d.policyName !== "bgp-mesh-scale");
+    assert.ok(
+      ports.every((d) => d.policyName === "calico-ports-open" && d.enforcementLevel === "advisory"),
+    );
+    // With BGP off (Felix routing) the same security groups need no TCP 179.
+    const felix = programResources(plan, "preview").filter(
+      (r) => !(r.type === types.ingressRule && r.name.endsWith("-bgp")),
+    );
+    assert.equal(plan.routing.bgp, false);
+    assert.deepEqual((await pack.analyzeStack(felix)).diagnostics, []);
   });
 });
 

@@ -1,7 +1,7 @@
 import { apiServerPort } from "../lib/ports";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { type AddressPlan } from "../lib/plan/addressPlan";
+import { type AddressPlan, planAddresses } from "../lib/plan/addressPlan";
 import type { ClusterConfig } from "../lib/config/clusterConfig";
 import type { RecordedResource } from "../lib/harness/mockEngine";
 import { Network, type NatGatewayMode, natZones } from "../components/network";
@@ -286,4 +286,46 @@ describe("apiEndpointProblems", () => {
       /calico-cluster:apiEndpoint\.allowedCidrs\[1\] = "0\.0\.0\.0\/0"/,
     );
   });
+});
+
+describe("BGP rules follow the routing mode", () => {
+  const bgpRules = (rules: readonly Rule[]) =>
+    rules.filter((rule) => rule.fromPort === 179 && rule.toPort === 179);
+  for (const [stack, nodes] of [
+    ["search-dev", 50],
+    ["search-dev", 150],
+    ["payments-prod", 103],
+  ] as const) {
+    it(`${stack} reaching ${nodes} nodes: TCP 179 only if BGP runs`, async () => {
+      const { config } = loadExample(stack);
+      const masters = config.availabilityZones.length;
+      const others = config.workerGroups.slice(1).reduce((sum, group) => sum + group.maxSize, 0);
+      const [first, ...rest] = config.workerGroups;
+      const sized = {
+        ...config,
+        workerGroups: [{ ...first, maxSize: nodes - masters - others }, ...rest],
+      };
+      const plan = planAddresses(sized);
+      assert.equal(plan.podPool.maxNodes, nodes);
+      const graph = await recordScenario(sized, false, (provider) => {
+        const network = new Network("network", { config: sized, plan }, { provider });
+        new SecurityGroups(
+          "security",
+          {
+            config: sized,
+            vpcId: network.vpcId,
+            natPublicIps: network.natPublicIps,
+            routing: plan.routing,
+          },
+          { provider },
+        );
+      });
+      const rules = rulesOf(graph);
+      const expected = nodes > 100 ? 0 : 4;
+      assert.equal(plan.routing.bgp, nodes <= 100);
+      assert.equal(bgpRules(rules).length, expected, "masters and nodes, each from both");
+      // IPIP stays open either way: Felix routes through the same tunnel.
+      assert.equal(rules.filter((rule) => rule.protocol === "4").length, 4);
+    });
+  }
 });

@@ -32,7 +32,7 @@ export interface ClusterConfig extends Omit<
   readonly region: string;
   readonly availabilityZones: readonly AvailabilityZone[];
   readonly workerGroups: readonly (WorkerGroupConfig & { availabilityZones: string[] })[];
-  readonly calico: { readonly version: string; readonly hostMtu: number; readonly mtu: number };
+  readonly calico: Omit<ParsedClusterConfig["calico"], "mtu"> & { readonly mtu: number };
   /** The AWS cloud controller manager's image tag and chart version, resolved. */
   readonly cloudController: AddonVersion;
   /** cluster-autoscaler's image tag and chart version, resolved. */

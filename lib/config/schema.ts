@@ -9,6 +9,7 @@ import { parseCidr } from "../../policy/rules/cidr";
 import { defaultMaxPods } from "../../policy/rules/sizing";
 import { kubernetesVersionProblem } from "./kubernetesVersion";
 import { addonVersionPattern } from "./addonVersions";
+import { defaultFullMeshMaxNodes } from "../../policy/rules/wellKnown";
 
 /** An IPv4 CIDR, valid and strictly masked; the reason comes from the shared rule. */
 const ipv4Cidr = z.string().superRefine((value, ctx) => {
@@ -105,6 +106,26 @@ export const calicoSchema = z.strictObject({
   hostMtu: z.number().int().min(1280).max(9001).default(9001),
   /** Pod MTU; default hostMtu - 20 (the IPIP header). */
   mtu: z.number().int().min(1000).max(9001).optional(),
+  /**
+   * The most nodes (masters included) the node groups may reach while Calico runs
+   * BGP's node-to-node full mesh; default 100 (Calico's recommended mesh limit).
+   * Above it the cluster turns BGP off and lets Felix program the routes
+   * (`clusterRoutingMode: Felix`); see README "Routing past the mesh".
+   */
+  fullMeshMaxNodes: z.number().int().min(1).max(10000).default(defaultFullMeshMaxNodes),
+  /** Run the Calico API server (projectcalico.org/v3 through kubectl); default false. */
+  apiServer: z.boolean().default(false),
+  /** Run Goldmane, Calico's flow-log aggregator; default false. */
+  goldmane: z.boolean().default(false),
+  /** Run Whisker, Calico's flow-log UI (needs goldmane); default false. */
+  whisker: z.boolean().default(false),
+  /**
+   * Step 1 of moving a stack deployed with the `calico-crds` Helm release to the
+   * server-side-applied CRDs: `retain` keeps that release in the program, frozen and
+   * marked retainOnDelete, so removing it later leaves the CRDs. Default: unset (no
+   * such release). See README "Moving the Calico CRDs off Helm".
+   */
+  legacyCrdRelease: z.literal("retain").optional(),
 });
 
 /** An in-cluster add-on's versions; both optional. */
@@ -121,11 +142,33 @@ const addonSchema = (chartExample: string) =>
       .regex(/^\d+\.\d+\.\d+$/, `must be a chart version such as ${chartExample}`)
       .optional(),
   });
+/** Defaults of `calico`, written out: a zod default on an object is not parsed. */
+export const calicoDefaults = {
+  version: "v3.32.1",
+  hostMtu: 9001,
+  fullMeshMaxNodes: defaultFullMeshMaxNodes,
+  apiServer: false,
+  goldmane: false,
+  whisker: false,
+} as const;
 
 export const reservedRangeSchema = z.strictObject({
   /** What the range is (peered VPC, on-premises, VPN); shown in findings. */
   name: z.string().min(1),
   cidr: ipv4Cidr,
+});
+
+export const ipamSchema = z.strictObject({
+  /**
+   * AWS VPC IPAM pool the VPC's planned `vpcCidr` is allocated from (pool locale =
+   * the stack's region, shared to the account through AWS RAM when another owns it).
+   */
+  poolId: z
+    .string()
+    .regex(
+      /^ipam-pool-[0-9a-f]{8,17}$/,
+      "is not an IPAM pool id (ipam-pool- and 8 to 17 hex digits)",
+    ),
 });
 
 /** The keys under `calico-cluster:`; see README "Config reference". */
@@ -135,6 +178,8 @@ export const clusterConfigSchema = z.strictObject({
   environment: dnsLabel(20),
   availabilityZones: z.array(availabilityZoneSchema).min(1).max(6),
   vpcCidr: ipv4Cidr,
+  /** Take vpcCidr from an AWS VPC IPAM pool; default none (the VPC claims vpcCidr itself). */
+  ipam: ipamSchema.optional(),
   podCidr: ipv4Cidr,
   serviceCidr: ipv4Cidr.default("10.96.0.0/12"),
   podBlockSize: z.number().int().optional(),
@@ -171,7 +216,7 @@ export const clusterConfigSchema = z.strictObject({
     .optional(),
   /** Minutes `pulumi up` waits for the API's /readyz through the load balancer; default 20. */
   apiReadinessTimeoutMinutes: z.number().int().min(1).max(120).optional(),
-  calico: calicoSchema.default({ version: "v3.32.1", hostMtu: 9001 }),
+  calico: calicoSchema.default(calicoDefaults),
   /** The AWS cloud controller manager; version default follows kubernetesVersion's minor. */
   cloudController: addonSchema("0.0.11").default({}),
   /** cluster-autoscaler; version default follows kubernetesVersion's minor. */

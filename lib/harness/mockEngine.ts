@@ -27,6 +27,11 @@ export interface RecordedResource {
   readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
   /** Resource options the engine acts on. */
   readonly protect: boolean;
+  readonly retainOnDelete: boolean;
+  /** How many transforms the resource registered (they run on it and its children). */
+  readonly transforms: number;
+  /** A component whose children its provider registers (a multi-language component). */
+  readonly remote: boolean;
   readonly ignoreChanges: readonly string[];
   readonly replaceOnChanges: readonly string[];
 }
@@ -59,6 +64,9 @@ interface WireRequest {
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
   getDependenciesList(): string[];
   getProtect(): boolean;
+  getRetainondelete(): boolean;
+  getTransformsList(): unknown[];
+  getRemote(): boolean;
   getIgnorechangesList(): string[];
   getReplaceonchangesList(): string[];
   getPropertydependenciesMap(): {
@@ -74,7 +82,11 @@ function mockUrn(parent: string, type: string, name: string): string {
 
 /** The SDK's feature flags live in its (internal) store; the engine normally sets them. */
 const runtimeState = state as typeof state & {
-  getStore(): { supportsSecrets: boolean; supportsResourceReferences: boolean };
+  getStore(): {
+    supportsSecrets: boolean;
+    supportsResourceReferences: boolean;
+    supportsTransforms: boolean;
+  };
 };
 
 /** `waitForRPCs` drains the SDK's RPC queue; it is exported but marked internal. */
@@ -104,6 +116,9 @@ class RecordingMonitor extends MockMonitor {
       dependencies: request.getDependenciesList(),
       propertyDependencies,
       protect: request.getProtect(),
+      retainOnDelete: request.getRetainondelete(),
+      transforms: request.getTransformsList().length,
+      remote: request.getRemote(),
       ignoreChanges: request.getIgnorechangesList(),
       replaceOnChanges: request.getReplaceonchangesList(),
     });
@@ -152,6 +167,9 @@ export function installMockEngine(options: MockEngineOptions): {
   const store = runtimeState.getStore();
   store.supportsSecrets = true;
   store.supportsResourceReferences = true;
+  // Transforms travel as callbacks the engine invokes on a component's children;
+  // the mock records them on the resource that registers them.
+  store.supportsTransforms = true;
   return {
     resources: monitor.recorded,
     settle: async () => {

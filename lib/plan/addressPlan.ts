@@ -25,6 +25,7 @@ import {
 } from "../../policy/rules/sizing";
 import { azSlotCount } from "../config/schema";
 import { type ClusterConfig, projectName } from "../config/clusterConfig";
+import { type RoutingPlan, planRouting } from "./routing";
 
 /** Prefix lengths added to the VPC's for an AZ slot and each subnet role. */
 export const slotPrefixBits = Math.log2(azSlotCount);
@@ -81,6 +82,8 @@ export interface AddressPlan {
   readonly serviceCidr: string;
   readonly availabilityZones: readonly AvailabilityZonePlan[];
   readonly podPool: PodPoolPlan;
+  /** How pod routes reach other nodes (BGP full mesh or Felix), and why. */
+  readonly routing: RoutingPlan;
   readonly nodeGroups: readonly NodeGroupPlan[];
   readonly reservedRanges: readonly { readonly name: string; readonly cidr: string }[];
   readonly findings: readonly Finding[];
@@ -250,6 +253,7 @@ export function planAddresses(config: ClusterConfig): AddressPlan {
       maxNodes,
       encapsulation: "IPIPCrossSubnet",
     },
+    routing: planRouting(config, maxNodes),
     nodeGroups: groups,
     reservedRanges: config.reservedRanges,
     findings,

@@ -77,6 +77,7 @@ export function formatPlan(plan: AddressPlan): string {
   lines.push(
     `Pod pool ${pool.cidr}: /${pool.blockSize} blocks (${number(pool.addressesPerBlock)} addresses each, ${pool.blockSizeSource}), ${number(pool.blocks)} blocks = nodes it can serve; node groups can reach ${number(pool.maxNodes)} nodes; ${pool.encapsulation}`,
   );
+  lines.push(`Routing: ${plan.routing.mode} (${plan.routing.reason})`);
   lines.push("");
   lines.push(
     ...table([

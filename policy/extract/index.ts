@@ -12,6 +12,7 @@ import {
   isKubernetesNodeGroup,
 } from "./aws";
 import { extractCalico } from "./calico";
+import { extractCalicoRouting } from "./calicoRouting";
 import { eksTypes, extractEksServiceRanges } from "./eks";
 import { kubeadmPodSubnet } from "./kubeadm";
 import { ResourceGraph, type StackResource } from "./resources";
@@ -101,5 +102,6 @@ export function extractFacts(
     reservedRanges,
     nodeGroups,
     securityGroups: extractSecurityGroups(graph),
+    calicoRouting: extractCalicoRouting(graph),
   };
 }

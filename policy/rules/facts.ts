@@ -112,6 +112,8 @@ export interface NetworkFacts {
   readonly nodeGroups: readonly NodeGroupFact[];
   /** Security groups with their ingress rules; default none (node access is not checked). */
   readonly securityGroups?: readonly SecurityGroupFact[];
+  /** Calico's routing; default unknown (BGP may run, the mesh may be on). */
+  readonly calicoRouting?: CalicoRoutingFacts;
 }
 
 export function emptyFacts(): NetworkFacts {
@@ -123,4 +125,25 @@ export function emptyFacts(): NetworkFacts {
     reservedRanges: [],
     nodeGroups: [],
   };
+}
+
+/** How one Calico install routes pod traffic between nodes. */
+export interface CalicoRoutingFact extends Subject {
+  /** BIRD runs (the Installation's `calicoNetwork.bgp` is not `Disabled`); undefined when unknown. */
+  readonly bgp: boolean | undefined;
+  /** Felix programs the routes (`clusterRoutingMode: Felix`); undefined when unknown. */
+  readonly felixRouting: boolean | undefined;
+}
+
+/** Calico's routing as declared: per install, and whether BGP's full mesh is off. */
+export interface CalicoRoutingFacts {
+  readonly installs: readonly CalicoRoutingFact[];
+  /**
+   * true: a `default` BGPConfiguration sets `nodeToNodeMeshEnabled: false` and
+   * BGPPeers exist (route reflectors or external peers); false: the mesh is on;
+   * undefined: the known values cannot tell.
+   */
+  readonly meshOff: boolean | undefined;
+  /** Subjects of the BGPConfigurations and BGPPeers read. */
+  readonly bgpResources: readonly string[];
 }

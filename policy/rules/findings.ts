@@ -18,6 +18,7 @@ export const findingCodes = [
   "encapsulation-required",
   "block-size-derived",
   "calico-ports-closed",
+  "bgp-mesh-too-large",
 ] as const;
 
 export type FindingCode = (typeof findingCodes)[number];

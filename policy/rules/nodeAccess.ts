@@ -49,14 +49,20 @@ const ipipNeed: Need = {
 };
 const bgpNeed: Need = { label: `TCP ${bgpPort} (BGP)`, allows: (r) => allowsTcpPort(r, bgpPort) };
 
-/** Which needs apply: BGP with any IPIP pool; the tunnel when it is always on or nodes span subnets. */
+/**
+ * Which needs apply: BGP with any IPIP pool unless every Calico install has BGP
+ * off (Felix routing); the tunnel when it is always on or nodes span subnets.
+ */
 function needsOf(facts: NetworkFacts): Need[] {
   const pools = facts.podPools.filter((pool) => pool.disabled !== true);
   const always = pools.some((pool) => pool.encapsulation === "IPIP");
   const crossSubnet = pools.some((pool) => pool.encapsulation === "IPIPCrossSubnet");
   if (!always && !crossSubnet) return [];
+  const installs = facts.calicoRouting?.installs ?? [];
+  const bgp = installs.length === 0 || installs.some((install) => install.bgp !== false);
   const subnets = new Set(facts.nodeGroups.flatMap((group) => group.subnets ?? []));
-  return always || subnets.size > 1 ? [ipipNeed, bgpNeed] : [bgpNeed];
+  const tunnel = always || subnets.size > 1 ? [ipipNeed] : [];
+  return bgp ? [...tunnel, bgpNeed] : tunnel;
 }
 
 /**

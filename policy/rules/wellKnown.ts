@@ -15,3 +15,9 @@ export const bgpPort = 179;
 
 /** Felix to Typha. */
 export const typhaPort = 5473;
+
+/**
+ * Nodes up to which Calico's docs recommend BGP's node-to-node full mesh (every
+ * node peers with every other); beyond it, route reflectors or no BGP at all.
+ */
+export const defaultFullMeshMaxNodes = 100;

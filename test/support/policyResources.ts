@@ -9,6 +9,7 @@
 import { type PolicyResource, unknownCheckingProxy } from "@pulumi/policy";
 import type { AddressPlan } from "../../lib/plan/addressPlan";
 import { tigeraOperatorValues } from "../../lib/calicoValues";
+import { calicoDefaults } from "../../lib/config/schema";
 import { type AnalyzerResourceInput, unknownSentinel } from "../../lib/analyzer/client";
 import { maxPodsTagKey as maxPodsTag } from "../../policy/rules/wellKnown";
 
@@ -90,7 +91,7 @@ export class StackBuilder {
  * own builder so the fixture cannot drift from it (default Calico settings).
  */
 export function tigeraValues(plan: AddressPlan): Props {
-  const calico = { version: "v3.32.1", hostMtu: 9001, mtu: 9001 - 20 };
+  const calico = { ...calicoDefaults, mtu: calicoDefaults.hostMtu - 20 };
   return { ...tigeraOperatorValues(plan, { serviceCidr: plan.serviceCidr, calico }) };
 }
 

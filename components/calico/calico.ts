@@ -1,6 +1,7 @@
 /**
- * Calico on the cluster: the CRD chart, then the tigera-operator chart whose
- * `Installation` declares one IPIP CrossSubnet pool from the address plan.
+ * Calico on the cluster: the CRDs (server-side applied, never a Helm release:
+ * ./crds.ts), then the tigera-operator chart whose `Installation` declares one
+ * IPIP CrossSubnet pool from the address plan, routed as the plan says.
  *
  * Everything here talks to the Kubernetes API through a provider built from the
  * admin kubeconfig that waits for the API's readiness, so nothing is sent to an
@@ -13,7 +14,8 @@
  * refuses in preview until someone has migrated the pods and unprotected it
  * (README, "Changing the pod pool").
  */
-import { refuse } from "./refusal";
+import { refuse } from "../refusal";
+import { declareCalicoCrds } from "./crds";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -22,26 +24,25 @@ import {
   CalicoInputError,
   type CalicoPlan,
   calicoChartRepository,
-  calicoCrdChart,
-  calicoCrdReleaseName,
   calicoNamespace,
   podPoolIdentity,
   type TigeraOperatorValues,
   tigeraOperatorChart,
   tigeraOperatorReleaseName,
   tigeraOperatorValues,
-} from "../lib/calicoValues";
-import { logicalName } from "../lib/naming";
+} from "../../lib/calicoValues";
+import { logicalName } from "../../lib/naming";
 
 export interface CalicoArgs {
   /**
    * Validated stack config: `calico.version` (both charts' version), `calico.mtu`,
-   * `calico.hostMtu` and `serviceCidr`. Required; no default.
+   * `calico.hostMtu`, the optional components (`apiServer`, `goldmane`, `whisker`),
+   * `calico.legacyCrdRelease` and `serviceCidr`. Required; no default.
    */
   readonly config: CalicoConfig;
   /**
-   * The address plan: the pod pool (CIDR, block size, encapsulation) and the
-   * planner's findings. Required; a plan with pod-pool errors is refused before
+   * The address plan: the pod pool (CIDR, block size, encapsulation), the routing
+   * mode and the planner's findings. Required; a plan with pod-pool errors is refused before
    * anything is declared.
    */
   readonly plan: CalicoPlan;
@@ -97,30 +98,31 @@ export class Calico extends pulumi.ComponentResource {
       { parent: this, protect: true },
     );
 
-    const release = {
-      version,
-      repositoryOpts: { repo: calicoChartRepository },
-      namespace: calicoNamespace,
-      createNamespace: true,
-      // Each upgrade stores the whole chart in a Secret; the CRDs alone are ~0.5 MB.
-      maxHistory: 5,
-    };
-    const crds = new k8s.helm.v3.Release(
-      logicalName(name, "crds"),
-      { ...release, name: calicoCrdReleaseName, chart: calicoCrdChart },
-      { parent: this, provider: this.provider },
+    const crds = declareCalicoCrds(
+      name,
+      {
+        version,
+        legacyCrdRelease: args.config.calico.legacyCrdRelease,
+        provider: this.provider,
+      },
+      this,
     );
     new k8s.helm.v3.Release(
       logicalName(name, "operator"),
       {
-        ...release,
         name: tigeraOperatorReleaseName,
         chart: tigeraOperatorChart,
-        // The CRDs belong to the CRD release alone (the v3.32 chart ships none).
+        version,
+        repositoryOpts: { repo: calicoChartRepository },
+        namespace: calicoNamespace,
+        createNamespace: true,
+        // Each upgrade keeps the rendered chart in a Secret; without CRDs it is small.
+        maxHistory: 5,
+        // The CRDs belong to the CRD chart alone (the v3.32 operator chart ships none).
         skipCrds: true,
         values,
       },
-      { parent: this, provider: this.provider, dependsOn: [crds, poolGuard] },
+      { parent: this, provider: this.provider, dependsOn: [...crds, poolGuard] },
     );
 
     this.poolCidr = pulumi.output(pool.cidr);
