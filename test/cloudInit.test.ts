@@ -48,7 +48,14 @@ for (const stack of exampleStacks) {
     const { join, pki } = sampleSecrets();
     const store = sampleStore(config.clusterName, config.region);
     const masterText = (role: "init" | "control-plane") =>
-      renderMasterUserData({ settings, role, maxPods: config.masters.maxPods, join, store, region: config.region });
+      renderMasterUserData({
+        settings,
+        role,
+        maxPods: config.masters.maxPods,
+        join,
+        store,
+        region: config.region,
+      });
     const master = (role: "init" | "control-plane") => parseCloudConfig(masterText(role));
 
     test("masters carry no key and no token: the script names the store it reads them from", () => {
@@ -200,7 +207,15 @@ describe("limits and refusals", () => {
     // Hex does not compress below half its size.
     const huge = { ...store, pkiSecretName: randomBytes(maxUserDataBytes * 2).toString("hex") };
     assert.throws(
-      () => renderMasterUserData({ settings, role: "init", maxPods: 110, join, store: huge, region: "eu-west-1" }),
+      () =>
+        renderMasterUserData({
+          settings,
+          role: "init",
+          maxPods: 110,
+          join,
+          store: huge,
+          region: "eu-west-1",
+        }),
       /the init user data is \d+ bytes gzip'd; EC2 accepts at most 16384/,
     );
   });
