@@ -8,6 +8,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ApiLoadBalancer } from "./components/apiLoadBalancer";
 import { ApiReadiness } from "./components/apiReadiness";
+import { AwsCloudController } from "./components/addons/awsCloudController";
+import { ClusterAutoscaler } from "./components/addons/clusterAutoscaler";
 import { Calico } from "./components/calico";
 import { ClusterPki } from "./components/clusterPki";
 import { ClusterSecrets } from "./components/clusterSecrets";
@@ -142,6 +144,18 @@ const calico = new Calico("calico", {
   apiReadiness,
 });
 
+// Through Calico's provider, so both wait for the API. The controller starts on
+// the host network without Calico; the autoscaler needs both before its pod runs.
+const cloudController = new AwsCloudController("aws-cloud-controller", {
+  config,
+  provider: calico.provider,
+});
+const clusterAutoscaler = new ClusterAutoscaler("cluster-autoscaler", {
+  config,
+  provider: calico.provider,
+  dependsOn: [cloudController, calico],
+});
+
 export const vpcId = network.vpcId;
 export const vpcCidr = network.vpcCidr;
 export const publicSubnetIds = network.publicSubnetIds;
@@ -159,3 +173,5 @@ export const calicoPoolCidr = calico.poolCidr;
 export const calicoBlockSize = calico.blockSize;
 export const calicoEncapsulation = calico.encapsulation;
 export const calicoChartVersion = calico.chartVersion;
+export const cloudControllerVersion = cloudController.version;
+export const clusterAutoscalerVersion = clusterAutoscaler.version;

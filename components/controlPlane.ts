@@ -5,6 +5,12 @@
  * replaced. The master of the first AZ (by address slot) runs `kubeadm init`;
  * the others join the control plane with the shared CAs, which every master
  * reads from the cluster's secret store at boot (`ClusterSecrets`).
+ *
+ * Masters leave etcd cleanly: a termination lifecycle hook on each group holds a
+ * terminating master until its handler has run `kubeadm reset` (bounded by the
+ * hook's heartbeat, which continues the termination on timeout), and a joining
+ * master first removes the members of masters that are gone. Both scripts come
+ * from SSM parameters declared here (lib/nodes/masterScripts.ts).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -19,6 +25,11 @@ import { refuse, refuseArgs } from "./refusal";
 import { displayName, logicalName } from "../lib/naming";
 import { autoScalingGroupTags, nodeLaunchTemplateSpec } from "../lib/nodes/launchSpec";
 import type { ClusterPkiSecrets } from "./clusterPki";
+import {
+  masterTerminationHeartbeatSeconds,
+  masterTerminationHookName,
+} from "../lib/nodes/lifecycleHook";
+import { masterScripts, masterScriptsParameterPrefix } from "../lib/nodes/masterScripts";
 import type { SecretStoreNames } from "../lib/nodes/secretStore";
 
 /** Seconds between the joins of successive masters; etcd adds one member at a time. */
@@ -37,6 +48,7 @@ export interface ControlPlaneArgs {
     | "nodeRootDeviceName"
     | "registryMirror"
     | "masters"
+    | "region"
   >;
   /** The address plan: AZs in slot order and the pod pool. Required. */
   readonly plan: Pick<AddressPlan, "availabilityZones" | "podPool">;
@@ -100,6 +112,22 @@ export class ControlPlane extends pulumi.ComponentResource {
         ),
     );
     this.initAvailabilityZone = zones[0].name;
+    const prefix = masterScriptsParameterPrefix(config.clusterName);
+    const scripts = masterScripts(config).map(
+      (script) =>
+        new aws.ssm.Parameter(
+          logicalName("master", script.key),
+          {
+            name: `${prefix}/${script.key}`,
+            type: "String",
+            tier: "Standard",
+            // Not secret: `insecureValue` keeps the script readable in diffs.
+            insecureValue: script.content,
+            description: `${script.path} on the masters of ${config.clusterName}`,
+          },
+          { parent: this },
+        ),
+    );
     this.autoScalingGroupNames = {};
     this.launchTemplateIds = {};
 
@@ -119,6 +147,7 @@ export class ControlPlane extends pulumi.ComponentResource {
                 join: { caCertHash: join.caCertHash },
                 store,
                 initMarkerParameter: args.initMarkerParameter,
+                region: config.region,
               }),
             ).toString("base64"),
           ),
@@ -162,8 +191,20 @@ export class ControlPlane extends pulumi.ComponentResource {
             autoscaled: false,
           }),
         },
-        // A master booting before its AZ's egress exists fails its bootstrap.
-        { parent: this, dependsOn: [...(args.egressDependencies?.[zone.name] ?? [])] },
+        // A master booting before its AZ's egress exists fails its bootstrap; it fetches its
+        // scripts at boot, so they must exist before it starts.
+        { parent: this, dependsOn: [...(args.egressDependencies?.[zone.name] ?? []), ...scripts] },
+      );
+      new aws.autoscaling.LifecycleHook(
+        logicalName(groupKey, "termination"),
+        {
+          autoscalingGroupName: group.name,
+          name: masterTerminationHookName,
+          lifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+          heartbeatTimeout: masterTerminationHeartbeatSeconds,
+          defaultResult: "CONTINUE",
+        },
+        { parent: this },
       );
       this.autoScalingGroupNames[zone.name] = group.name;
       this.launchTemplateIds[zone.name] = launchTemplate.id;

@@ -14,6 +14,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig } from "../lib/config/clusterConfig";
 import { displayName, logicalName } from "../lib/naming";
+import { masterPolicies } from "../lib/addons/addonIam";
 
 export type NodeRole = "master" | "worker";
 
@@ -193,6 +194,13 @@ export class NodeIam extends pulumi.ComponentResource {
         new aws.iam.RolePolicyAttachment(
           logicalName(role, key),
           { role: iamRole.name, policyArn },
+          { parent: this },
+        );
+      }
+      for (const policy of role === "master" ? masterPolicies(region, clusterName) : []) {
+        new aws.iam.RolePolicy(
+          logicalName(role, policy.key),
+          { role: iamRole.name, name: policy.name, policy: JSON.stringify(policy.document) },
           { parent: this },
         );
       }

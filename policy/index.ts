@@ -8,7 +8,7 @@ import { packName, policies } from "./policies";
 
 new PolicyPack(packName, {
   description:
-    "Rejects Kubernetes-on-AWS programs whose cluster network cannot work: overlapping ranges, Calico blocks or pools too small for the nodes, unencapsulated cross-subnet pod traffic, keys or join tokens in EC2 user data, and (advisory) node security groups closed to Calico.",
+    "Rejects Kubernetes-on-AWS programs whose cluster network cannot work: overlapping ranges, Calico blocks or pools too small for the nodes, unencapsulated cross-subnet pod traffic, keys or join tokens in EC2 user data, instances with two security groups tagged for one cluster, and (advisory) node security groups closed to Calico.",
   enforcementLevel: "mandatory",
   policies,
 });

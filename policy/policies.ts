@@ -20,6 +20,8 @@ import type { Finding, FindingCode } from "./rules/findings";
 import { checkNetwork } from "./rules/index";
 import { checkMeshScale } from "./rules/meshScale";
 import { checkCalicoPorts } from "./rules/nodeAccess";
+import { checkClusterSecurityGroups } from "./extract/clusterSecurityGroups";
+import { ResourceGraph } from "./extract/resources";
 import { defaultFullMeshMaxNodes } from "./rules/wellKnown";
 import { findUserDataSecrets, type UserDataSecret } from "./rules/userDataSecrets";
 
@@ -193,6 +195,29 @@ export const calicoPortsOpen = networkPolicy({
   check: checkCalicoPorts,
 });
 
+/**
+ * The AWS cloud controller refuses load balancers for an instance with two
+ * security groups tagged for its cluster. Reads resources directly: the network
+ * facts carry no tags.
+ */
+export const oneClusterSecurityGroup: StackValidationPolicy = {
+  name: "one-cluster-security-group",
+  description:
+    "Each launch template, launch configuration or instance may carry at most one security group tagged kubernetes.io/cluster/<name> for a cluster: with two, the AWS cloud controller refuses every LoadBalancer Service on those nodes.",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  remediationSteps:
+    "Keep the kubernetes.io/cluster/<name> tag on exactly one of the instance's security groups (the node or master group) and remove it from the others.",
+  validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
+    for (const problem of checkClusterSecurityGroups(new ResourceGraph(args.resources))) {
+      reportViolation(
+        `[${problem.code}] ${problem.message}\nFix: ${problem.fix}`,
+        problem.subjects[0],
+      );
+    }
+  },
+};
+
 const meshScaleConfig: PolicyConfigSchema = {
   properties: {
     maxMeshNodes: {
@@ -304,6 +329,7 @@ export const policies: StackValidationPolicy[] = [
   podPoolCapacity,
   crossSubnetEncapsulation,
   calicoPortsOpen,
+  oneClusterSecurityGroup,
   bgpMeshScale,
   noSecretsInUserData,
 ];

@@ -119,6 +119,7 @@ export function renderStackUserData(stack: string): RenderedUserData[] {
       initMarkerParameter: initMarkerParameterName(config.clusterName),
       join,
       store,
+      region: config.region,
     });
   const rendered = (node: string, text: string): RenderedUserData => ({
     stack,

@@ -49,7 +49,14 @@ for (const stack of exampleStacks) {
     const { join, pki } = sampleSecrets();
     const store = sampleStore(config.clusterName, config.region);
     const masterText = (role: "init" | "control-plane") =>
-      renderMasterUserData({ settings, role, maxPods: config.masters.maxPods, join, store });
+      renderMasterUserData({
+        settings,
+        role,
+        maxPods: config.masters.maxPods,
+        join,
+        store,
+        region: config.region,
+      });
     const master = (role: "init" | "control-plane") => parseCloudConfig(masterText(role));
 
     test("masters carry no key and no token: the script names the store it reads them from", () => {
@@ -103,7 +110,10 @@ for (const stack of exampleStacks) {
 
     test("the first master can init and, if replaced, join; the others only join", () => {
       const init = master("init");
-      assert.deepEqual(init.runcmd, [["/usr/local/sbin/kubeadm-bootstrap", "init"]]);
+      assert.deepEqual(init.runcmd, [
+        ["/usr/local/sbin/kubeadm-bootstrap", "init"],
+        ["systemctl", "enable", "--now", "kubeadm-lifecycle-hook.service"],
+      ]);
       documentOfKind(fileContent(init, "/etc/kubeadm/init.yaml"), "ClusterConfiguration");
       const rejoin = documentOfKind(
         fileContent(init, "/etc/kubeadm/join.yaml"),
@@ -114,7 +124,10 @@ for (const stack of exampleStacks) {
         "the first master's fallback join is not a control-plane join",
       );
       const other = master("control-plane");
-      assert.deepEqual(other.runcmd, [["/usr/local/sbin/kubeadm-bootstrap", "control-plane"]]);
+      assert.deepEqual(other.runcmd, [
+        ["/usr/local/sbin/kubeadm-bootstrap", "control-plane"],
+        ["systemctl", "enable", "--now", "kubeadm-lifecycle-hook.service"],
+      ]);
       assert.equal(other.files.has("/etc/kubeadm/init.yaml"), false);
     });
 
@@ -213,7 +226,15 @@ describe("limits and refusals", () => {
     // Hex does not compress below half its size.
     const huge = { ...store, pkiSecretName: randomBytes(maxUserDataBytes * 2).toString("hex") };
     assert.throws(
-      () => renderMasterUserData({ settings, role: "init", maxPods: 110, join, store: huge }),
+      () =>
+        renderMasterUserData({
+          settings,
+          role: "init",
+          maxPods: 110,
+          join,
+          store: huge,
+          region: "eu-west-1",
+        }),
       /the init user data is \d+ bytes gzip'd; EC2 accepts at most 16384/,
     );
   });

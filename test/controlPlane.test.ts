@@ -149,7 +149,10 @@ for (const stack of exampleStacks) {
             assert.ok(template);
             const userData = parseCloudConfig(decodeWireUserData(template.wireInputs.userData));
             const role = index === 0 ? "init" : "control-plane";
-            assert.deepEqual(userData.runcmd, [["/usr/local/sbin/kubeadm-bootstrap", role]]);
+            assert.deepEqual(userData.runcmd, [
+              ["/usr/local/sbin/kubeadm-bootstrap", role],
+              ["systemctl", "enable", "--now", "kubeadm-lifecycle-hook.service"],
+            ]);
             assert.equal(userData.files.has("/etc/kubeadm/init.yaml"), index === 0, zone);
             const join = documentOfKind(
               fileContent(userData, "/etc/kubeadm/join.yaml"),

@@ -181,6 +181,98 @@ for (const stack of exampleStacks) {
           if (marker) assert.equal(asList(marker.Resource).length, 1);
         }
       });
+
+      const inlineDocuments = (role: string) =>
+        graph
+          .ofType(T.role)
+          .filter(
+            (p) =>
+              boundRole(p) === roleNamed(role) &&
+              p.name !== `${role}-calico` &&
+              p.name !== `${role}-bootstrap`,
+          )
+          .map((p) => {
+            assert.equal(typeof p.inputs.policy, "string", p.name);
+            return {
+              name: p.name,
+              document: JSON.parse(String(p.inputs.policy)) as PolicyDocument,
+            };
+          });
+
+      it("gives the masters the cloud controller's, the autoscaler's and the lifecycle hook's policies, each named", () => {
+        const master = inlineDocuments("master");
+        assert.deepEqual(master.map((p) => p.name).sort(), [
+          "master-cloud-controller",
+          "master-cluster-autoscaler",
+          "master-lifecycle",
+        ]);
+        const statement = (sid: string) => {
+          const found = master.flatMap((p) => p.document.Statement).filter((s) => s.Sid === sid);
+          assert.equal(found.length, 1, sid);
+          return found[0];
+        };
+        // Mutations of existing resources only on the cluster's own tag.
+        const owned = statement("CloudControllerChangeOwned");
+        assert.deepEqual(owned.Condition, {
+          StringEquals: {
+            [`aws:ResourceTag/kubernetes.io/cluster/${config.clusterName}`]: "owned",
+          },
+        });
+        for (const action of [
+          "ec2:AuthorizeSecurityGroupIngress",
+          "ec2:RevokeSecurityGroupIngress",
+          "elasticloadbalancing:DeleteLoadBalancer",
+          "elasticloadbalancing:RegisterInstancesWithLoadBalancer",
+        ]) {
+          assert.ok(asList(owned.Action).includes(action), action);
+        }
+        assert.ok(
+          asList(statement("CloudControllerCreate").Action).includes(
+            "elasticloadbalancing:CreateLoadBalancer",
+          ),
+        );
+        const resize = statement("AutoscalerResizeOwnGroups");
+        assert.deepEqual([...asList(resize.Action)].sort(), [
+          "autoscaling:SetDesiredCapacity",
+          "autoscaling:TerminateInstanceInAutoScalingGroup",
+        ]);
+        assert.deepEqual(resize.Condition, {
+          StringEquals: {
+            [`aws:ResourceTag/k8s.io/cluster-autoscaler/${config.clusterName}`]: "owned",
+          },
+        });
+        const complete = statement("LifecycleComplete");
+        assert.deepEqual(asList(complete.Action), ["autoscaling:CompleteLifecycleAction"]);
+        assert.deepEqual(complete.Condition, {
+          StringEquals: {
+            [`aws:ResourceTag/kubernetes.io/cluster/${config.clusterName}`]: "owned",
+          },
+        });
+        // Every statement that changes anything is conditioned (tag, region or service).
+        for (const s of master.flatMap((p) => p.document.Statement)) {
+          const mutating = asList(s.Action).some((a) => !/:(Describe|Get)/.test(a));
+          if (mutating) assert.ok(s.Condition, s.Sid);
+        }
+      });
+
+      it("lets workers touch neither load balancers nor group sizes nor lifecycle actions", () => {
+        assert.deepEqual(inlineDocuments("worker"), []);
+        const workerActions = graph
+          .ofType(T.role)
+          .filter((p) => boundRole(p) === roleNamed("worker"))
+          .flatMap((p) =>
+            typeof p.inputs.policy === "string"
+              ? (JSON.parse(p.inputs.policy) as PolicyDocument).Statement.flatMap((s) =>
+                  asList(s.Action),
+                )
+              : [],
+          );
+        for (const action of workerActions) {
+          // Bar its own health report (the bootstrap's, on the cluster's own groups).
+          if (action === "autoscaling:SetInstanceHealth") continue;
+          assert.ok(!/^(elasticloadbalancing|autoscaling):/.test(action), action);
+        }
+      });
     });
   }
 }

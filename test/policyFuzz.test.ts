@@ -143,6 +143,7 @@ describe("policies never throw on unexpected resource shapes", () => {
               "aws:eks/nodeGroup:NodeGroup",
               "aws:ec2/instance:Instance",
               "awsx:ec2:Vpc",
+              "aws:ec2/launchConfiguration:LaunchConfiguration",
             ),
             properties: fc.dictionary(
               fc.constantFrom(
@@ -162,6 +163,10 @@ describe("policies never throw on unexpected resource shapes", () => {
                 "kubernetesNetworkConfig",
                 "userData",
                 "userDataBase64",
+                "tagsAll",
+                "networkInterfaces",
+                "vpcSecurityGroupIds",
+                "securityGroups",
               ),
               junk,
             ),

@@ -94,6 +94,7 @@ describe("the program's resources pass every policy", () => {
       "pod-pool-capacity": "mandatory",
       "cross-subnet-encapsulation": "mandatory",
       "calico-ports-open": "advisory",
+      "one-cluster-security-group": "mandatory",
       "bgp-mesh-scale": "advisory",
       "no-secrets-in-user-data": "mandatory",
     });

@@ -93,6 +93,7 @@ describe("the CLI's opening sequence", () => {
       "pod-pool-capacity": "mandatory",
       "cross-subnet-encapsulation": "mandatory",
       "calico-ports-open": "advisory",
+      "one-cluster-security-group": "mandatory",
       "bgp-mesh-scale": "advisory",
       "no-secrets-in-user-data": "mandatory",
     });

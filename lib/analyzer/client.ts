@@ -52,6 +52,8 @@ export {
   unknownSentinel,
 } from "./messages";
 
+const packStartTimeoutMs = 120_000;
+
 /** The stack the pack runs for (ConfigureStack and the PULUMI_* variables). */
 export interface StackContext {
   readonly project: string;
@@ -71,7 +73,10 @@ export interface LaunchOptions {
   readonly engineAddress?: string;
   /** Extra environment for the pack process (on top of this process's, without test-runner hooks). */
   readonly env?: Readonly<Record<string, string>>;
-  /** Milliseconds to wait for the port; default 30000. */
+  /**
+   * Milliseconds to wait for the port; default 120000. A pack is ready in under a
+   * second on an idle machine, but a loaded CI runner can take tens of seconds.
+   */
   readonly startTimeoutMs?: number;
 }
 
@@ -250,8 +255,8 @@ export function launchPolicyPack(options: LaunchOptions): Promise<PolicyPackProc
       reject(new Error(`policy pack in ${packDir} ${reason}\n${stderr}`));
     };
     const timer = setTimeout(
-      () => fail(`printed no port within ${options.startTimeoutMs ?? 30000} ms`),
-      options.startTimeoutMs ?? 30000,
+      () => fail(`printed no port within ${options.startTimeoutMs ?? packStartTimeoutMs} ms`),
+      options.startTimeoutMs ?? packStartTimeoutMs,
     );
     child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.once("exit", (code) => fail(`exited with code ${code} before printing its port`));

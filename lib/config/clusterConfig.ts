@@ -13,6 +13,8 @@ import {
   type WorkerGroupConfig,
 } from "./schema";
 import { type ConfigProblem, configProblem } from "./problems";
+import { kubernetesVersionProblem } from "./kubernetesVersion";
+import { type AddonName, type AddonVersion, resolveAddonVersion } from "./addonVersions";
 
 /** The Pulumi project name, and so the namespace of this program's config keys. */
 export const projectName = "calico-cluster";
@@ -25,7 +27,7 @@ export interface AvailabilityZone {
 
 export interface ClusterConfig extends Omit<
   ParsedClusterConfig,
-  "availabilityZones" | "workerGroups" | "calico" | "nodeImage"
+  "availabilityZones" | "workerGroups" | "calico" | "nodeImage" | AddonName
 > {
   readonly stack: string;
   /** `calico-cluster:nodeImage`, or the default Ubuntu image. */
@@ -34,6 +36,10 @@ export interface ClusterConfig extends Omit<
   readonly availabilityZones: readonly AvailabilityZone[];
   readonly workerGroups: readonly (WorkerGroupConfig & { availabilityZones: string[] })[];
   readonly calico: Omit<ParsedClusterConfig["calico"], "mtu"> & { readonly mtu: number };
+  /** The AWS cloud controller manager's image tag and chart version, resolved. */
+  readonly cloudController: AddonVersion;
+  /** cluster-autoscaler's image tag and chart version, resolved. */
+  readonly clusterAutoscaler: AddonVersion;
 }
 
 export type ConfigResult =
@@ -189,6 +195,18 @@ const stackConfigSchema = z
         message: issue.message,
       });
     }
+    const versionKnown = kubernetesVersionProblem(cluster.kubernetesVersion) === undefined;
+    for (const addon of versionKnown ? (["cloudController", "clusterAutoscaler"] as const) : []) {
+      const resolved = resolveAddonVersion(addon, cluster.kubernetesVersion, cluster[addon]);
+      if (!resolved.ok) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["cluster", addon, "version"],
+          input: cluster[addon].version,
+          message: resolved.message,
+        });
+      }
+    }
     const groupNames = new Set<string>();
     cluster.workerGroups.forEach((group, index) => {
       const path = ["cluster", "workerGroups", index];
@@ -263,6 +281,13 @@ function problemFor(issue: z.core.$ZodIssue): ConfigProblem[] {
   return [configProblem(keyFor(issue.path), message, missing ? "missing-key" : "invalid-value")];
 }
 
+/** An add-on's resolved version; the schema has already refused any that cannot resolve. */
+function addonVersion(addon: AddonName, parsed: ParsedClusterConfig): AddonVersion {
+  const resolved = resolveAddonVersion(addon, parsed.kubernetesVersion, parsed[addon]);
+  if (!resolved.ok) throw new Error(`${addon}.version: ${resolved.message}`);
+  return resolved.value;
+}
+
 /**
  * Validates a stack's config.
  * @param stack the stack name (file `stacks/Pulumi.<stack>.yaml`)
@@ -291,6 +316,8 @@ export function parseClusterConfig(stack: string, region: unknown, cluster: unkn
         availabilityZones: group.availabilityZones ?? zones.map((zone) => zone.name),
       })),
       calico: { ...parsed.calico, mtu: parsed.calico.mtu ?? parsed.calico.hostMtu - 20 },
+      cloudController: addonVersion("cloudController", parsed),
+      clusterAutoscaler: addonVersion("clusterAutoscaler", parsed),
     },
   };
 }

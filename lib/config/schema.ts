@@ -8,6 +8,7 @@ import { z } from "zod";
 import { parseCidr } from "../../policy/rules/cidr";
 import { defaultMaxPods } from "../../policy/rules/sizing";
 import { kubernetesVersionProblem } from "./kubernetesVersion";
+import { addonVersionPattern } from "./addonVersions";
 import { defaultFullMeshMaxNodes } from "../../policy/rules/wellKnown";
 
 /** `calico-cluster:registryMirror`: `host[:port][/path]`, lower case, no scheme and no trailing slash. */
@@ -134,6 +135,20 @@ export const calicoSchema = z.strictObject({
   legacyCrdRelease: z.literal("retain").optional(),
 });
 
+/** An in-cluster add-on's versions; both optional. */
+const addonSchema = (chartExample: string) =>
+  z.strictObject({
+    /** Image tag, e.g. v1.34.3; default: the latest release of kubernetesVersion's minor. */
+    version: z
+      .string()
+      .regex(addonVersionPattern, "must be an image tag such as v1.34.3")
+      .optional(),
+    /** Helm chart version; default: the version this program was checked against. */
+    chartVersion: z
+      .string()
+      .regex(/^\d+\.\d+\.\d+$/, `must be a chart version such as ${chartExample}`)
+      .optional(),
+  });
 /** Defaults of `calico`, written out: a zod default on an object is not parsed. */
 export const calicoDefaults = {
   version: "v3.32.1",
@@ -225,6 +240,10 @@ export const clusterConfigSchema = z.strictObject({
   /** Minutes `pulumi up` waits for the API's /readyz through the load balancer; default 20. */
   apiReadinessTimeoutMinutes: z.number().int().min(1).max(120).optional(),
   calico: calicoSchema.default(calicoDefaults),
+  /** The AWS cloud controller manager; version default follows kubernetesVersion's minor. */
+  cloudController: addonSchema("0.0.11").default({}),
+  /** cluster-autoscaler; version default follows kubernetesVersion's minor. */
+  clusterAutoscaler: addonSchema("9.59.0").default({}),
   /** Stacks sharing a routing domain must not collide (`npm run check -- --all`). */
   routingDomain: dnsLabel(40).optional(),
 });

@@ -14,7 +14,15 @@ import { hostFunctions } from "./bootstrap/hostSetup";
 import { kubeadmFunctions } from "./bootstrap/kubeadmPhases";
 import { defaultImageRepository } from "../registryMirror";
 import { initMarkerDone, initMarkerPending } from "./initMarker";
-import { bootstrapTokenPlaceholder, nodeIpPlaceholder, nodeNamePlaceholder } from "./kubeadmConfig";
+import {
+  bootstrapTokenPlaceholder,
+  kubeadmPatchesDirectory,
+  kubeletPatchFile,
+  nodeIpPlaceholder,
+  nodeNamePlaceholder,
+  providerIdPlaceholder,
+} from "./kubeadmConfig";
+import { etcdCleanupScriptPath } from "./etcdCleanup";
 import { renderSecretFetch, type SecretFetchOptions } from "./secretFetch";
 import type { SecretStoreNames } from "./secretStore";
 import { tokenRotationUnit } from "./tokenRotation";
@@ -65,6 +73,16 @@ export interface BootstrapScriptOptions {
   readonly apiWaitSeconds?: number;
   /** How long the init role probes the endpoint before `kubeadm init`; @default 90 */
   readonly existingClusterProbeSeconds?: number;
+  /**
+   * Masters only: where their AWS lifecycle scripts are fetched from
+   * (lib/nodes/masterScripts.ts). @default none (workers)
+   */
+  readonly masterScripts?: {
+    readonly region: string;
+    readonly parameterPrefix: string;
+    /** File names, space-separated (lib/nodes/masterScripts.ts `masterScriptNames`). */
+    readonly names: string;
+  };
   /** Where the node reads its PKI (masters) and join token (all) at boot. Required. */
   readonly store: Omit<SecretStoreNames, "kmsKeyArn">;
   /** Retry and path settings of the store calls (tests shorten them); defaults in secretFetch.ts. */
@@ -128,14 +146,62 @@ enable_token_rotation() {
 }
 `;
 
-/** The secret store's own steps run first in their hooks; other features' bodies follow. */
-function withSecretStore(
+// AWS cloud integration (issue 13): the provider ID in the kubelet patch, and on
+// masters etcdctl, the AWS CLI and their lifecycle scripts from SSM.
+const cloudFunctions = String.raw`set_provider_id() {
+  local id
+  id="aws:///$(imds placement/availability-zone)/$INSTANCE_ID"
+  [[ "$id" =~ ^aws:///[a-z0-9-]+/i-[0-9a-f]+$ ]] || fail "bad provider ID: $id"
+  sed -i "s|$PROVIDER_ID_PLACEHOLDER|$id|g" "$ROOT$KUBELET_PATCH"
+}
+
+fetch_master_file() {
+  aws ssm get-parameter --region "$MASTER_SCRIPTS_REGION" --name "$MASTER_PARAMETERS/$1" \
+    --query Parameter.Value --output text >"$2"
+}
+
+install_master_tools() {
+  command -v etcdctl >/dev/null 2>&1 || retry "$APT_ATTEMPTS" 10 apt-get install -y -q etcd-client ||
+    log "no etcdctl"
+  export PATH="$PATH:/snap/bin"
+  local name path mode
+  for name in $MASTER_FILES; do
+    path=$ROOT/usr/local/sbin/$name mode=0700
+    [[ "$name" != *.service ]] || path=$ROOT/etc/systemd/system/$name mode=0644
+    retry "$AWS_ATTEMPTS" 10 fetch_master_file "$name" "$path" || log "could not fetch $name"
+    chmod "$mode" "$path"
+  done
+}
+
+# Members of terminated masters go first (lib/nodes/etcdCleanup.ts).
+clean_up_etcd() {
+  "$ROOT$ETCD_CLEANUP" "$NODE_IP" || log "etcd clean-up failed"
+}
+`;
+
+/**
+ * The built-in steps run first in their hooks, other features' bodies after them:
+ * the secret store's fetch (issue 12) with the cloud integration's provider ID and
+ * master tools (issue 13), the etcd clean-up before a control-plane join (issue 13),
+ * the token rotation once kubeadm is done (issue 12).
+ */
+function builtInHooks(
   hooks: BootstrapScriptOptions["hooks"] = {},
 ): Partial<Record<BootstrapHook, string>> {
+  const joined = (...steps: (string | undefined)[]) =>
+    steps
+      .map((step) => step?.trim())
+      .filter(Boolean)
+      .join("\n");
   return {
-    ...hooks,
-    fetchSecrets: ["fetch_node_secrets", hooks.fetchSecrets?.trim()].filter(Boolean).join("\n"),
-    afterKubeadm: ["enable_token_rotation", hooks.afterKubeadm?.trim()].filter(Boolean).join("\n"),
+    fetchSecrets: joined(
+      "fetch_node_secrets",
+      "set_provider_id",
+      '[ "$ROLE" = worker ] || install_master_tools',
+      hooks.fetchSecrets,
+    ),
+    beforeControlPlaneJoin: joined("clean_up_etcd", hooks.beforeControlPlaneJoin),
+    afterKubeadm: joined("enable_token_rotation", hooks.afterKubeadm),
   };
 }
 
@@ -207,6 +273,15 @@ export function renderBootstrapScript(options: BootstrapScriptOptions): string {
     shellConstant("KUBEADM_RETRY_SECONDS", 30),
     shellConstant("APT_ATTEMPTS", wholeNumber("networkAttempts", options.networkAttempts ?? 5, 1)),
     shellConstant("AWS_ATTEMPTS", wholeNumber("networkAttempts", options.networkAttempts ?? 5, 1)),
+    // AWS cloud integration: the node's provider ID (set_provider_id: the ID the cloud
+    // controller and cluster-autoscaler know the node by); on masters etcdctl, the AWS CLI
+    // and their lifecycle scripts from SSM (install_master_tools, lib/nodes/masterScripts.ts).
+    shellConstant("PROVIDER_ID_PLACEHOLDER", providerIdPlaceholder),
+    shellConstant("KUBELET_PATCH", `${kubeadmPatchesDirectory}/${kubeletPatchFile}`),
+    shellConstant("ETCD_CLEANUP", etcdCleanupScriptPath),
+    shellConstant("MASTER_SCRIPTS_REGION", options.masterScripts?.region ?? ""),
+    shellConstant("MASTER_PARAMETERS", options.masterScripts?.parameterPrefix ?? ""),
+    shellConstant("MASTER_FILES", options.masterScripts?.names ?? ""),
     shellConstant("TOKEN_ROTATION_UNIT", tokenRotationUnit),
   ];
   const secretFetch = renderSecretFetch({
@@ -240,8 +315,9 @@ fi
     kubeadmFunctions,
     secretFetch,
     secretStoreFunctions,
+    cloudFunctions,
     "# Hook points for other features; see BootstrapHook in lib/nodes/bootstrapScript.ts.",
-    hookFunctions(withSecretStore(options.hooks)),
+    hookFunctions(builtInHooks(options.hooks)),
     "trap on_exit EXIT",
     "PHASE=start",
     "main",

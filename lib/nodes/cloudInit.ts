@@ -27,6 +27,8 @@ import {
   renderJoinConfiguration,
   renderKubeletPatch,
 } from "./kubeadmConfig";
+import { lifecycleHookUnitName } from "./lifecycleHook";
+import { masterScriptNames, masterScripts, masterScriptsParameterPrefix } from "./masterScripts";
 import type { SecretFetchOptions } from "./secretFetch";
 import type { SecretStoreNames } from "./secretStore";
 import {
@@ -113,8 +115,12 @@ function kernelFiles(): WriteFile[] {
   ];
 }
 
-function render(files: readonly WriteFile[], role: BootstrapRole): string {
-  const document = { write_files: files, runcmd: [[bootstrapScriptPath, role]] };
+function render(
+  files: readonly WriteFile[],
+  role: BootstrapRole,
+  after: readonly (readonly string[])[] = [],
+): string {
+  const document = { write_files: files, runcmd: [[bootstrapScriptPath, role], ...after] };
   const text = `#cloud-config\n${stringify(document, { lineWidth: 0, blockQuote: "literal" })}`;
   const bytes = encodeUserData(text).length;
   if (bytes > maxUserDataBytes) {
@@ -133,6 +139,8 @@ export interface MasterUserDataOptions {
   readonly maxPods: number;
   /** Seconds this master waits before joining; see BootstrapScriptOptions. @default 0 */
   readonly joinDelaySeconds?: number;
+  /** `aws:region`: where the bootstrap fetches the master scripts (lib/nodes/masterScripts.ts). */
+  readonly region: string;
   /** The CA hash joining pins (public). */
   readonly join: Pick<JoinTrust, "caCertHash">;
   /** Where the PKI and the token are read from, and the key new tokens are written with. */
@@ -201,6 +209,13 @@ export function renderMasterUserData(options: MasterUserDataOptions): string {
           imageRepository: settings.imageRepository,
           initMarkerParameter: options.initMarkerParameter,
           joinDelaySeconds: options.joinDelaySeconds,
+          masterScripts: {
+            region: options.region,
+            parameterPrefix: masterScriptsParameterPrefix(settings.clusterName),
+            names: masterScriptNames(
+              masterScripts({ clusterName: settings.clusterName, region: options.region }),
+            ),
+          },
           store: options.store,
           secretFetch: options.secretFetch,
           hooks: options.hooks,
@@ -209,6 +224,8 @@ export function renderMasterUserData(options: MasterUserDataOptions): string {
       ),
     ],
     options.role,
+    // After the bootstrap, joined or not: a master the group terminates should leave etcd either way.
+    [["systemctl", "enable", "--now", lifecycleHookUnitName]],
   );
 }
 

@@ -21,6 +21,18 @@ export const nodeNamePlaceholder = "__NODE_NAME__";
 /** Replaced on the instance by its private IPv4 address. */
 export const nodeIpPlaceholder = "__NODE_IP__";
 /**
+ * Replaced on the instance by `aws:///<az>/<instance-id>`, the ID the AWS cloud
+ * controller and cluster-autoscaler map the Node to its instance by. Contains
+ * `/`: substitute it with another sed delimiter.
+ */
+export const providerIdPlaceholder = "__PROVIDER_ID__";
+/**
+ * The AWS cloud controller manager owns node initialisation, routes and load
+ * balancers: kubelet and kube-controller-manager leave them to it. Never the API
+ * server: its flag was removed in 1.33 and it refuses to start with it.
+ */
+export const externalCloudProviderArgs = [{ name: "cloud-provider", value: "external" }] as const;
+/**
  * Replaced on the instance by the join token it reads from the cluster's store
  * (lib/nodes/secretFetch.ts): user data never carries the token itself.
  */
@@ -101,7 +113,7 @@ function nodeRegistration() {
   return {
     name: nodeNamePlaceholder,
     criSocket: containerdSocket,
-    kubeletExtraArgs: [{ name: "node-ip", value: nodeIpPlaceholder }],
+    kubeletExtraArgs: [{ name: "node-ip", value: nodeIpPlaceholder }, ...externalCloudProviderArgs],
   };
 }
 
@@ -163,6 +175,7 @@ export function renderInitConfiguration(
       dnsDomain: "cluster.local",
     },
     apiServer: { certSANs: [settings.controlPlaneEndpointHost] },
+    controllerManager: { extraArgs: [...externalCloudProviderArgs] },
   };
   const kubelet = {
     apiVersion: kubeletApiVersion,
@@ -212,8 +225,9 @@ export function renderJoinConfiguration(
 /**
  * The kubelet patch of a group. kubeadm join ignores a KubeletConfiguration in
  * its config file (a joining node takes the cluster's kubelet-config), so a
- * group's own maxPods has to arrive as a patch.
+ * group's own maxPods has to arrive as a patch; so does the node's own
+ * providerID, which must never reach the cluster-wide kubelet-config.
  */
 export function renderKubeletPatch(maxPods: number): string {
-  return yamlDocuments([kubeletSettings(maxPods)]);
+  return yamlDocuments([{ ...kubeletSettings(maxPods), providerID: providerIdPlaceholder }]);
 }

@@ -114,7 +114,12 @@ export function programResources(plan: AddressPlan, mode: Mode): AnalyzerResourc
     }
   }
   for (const role of ["master", "node"]) {
-    b.add(types.securityGroup, role, (ref) => ({ vpcId: ref("vpcId", "vpc"), namePrefix: role }));
+    // As the program tags them: each node carries exactly one group tagged for the cluster.
+    b.add(types.securityGroup, role, (ref) => ({
+      vpcId: ref("vpcId", "vpc"),
+      namePrefix: role,
+      tags: { Name: role, [`kubernetes.io/cluster/${plan.clusterName}`]: "owned" },
+    }));
   }
   for (const group of ["master", "node"]) {
     for (const source of ["master", "node"]) {
