@@ -7,7 +7,11 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { renderStackUserData } from "../scripts/render-user-data";
+import * as path from "node:path";
+import { etcdCleanupScriptPath } from "../lib/nodes/etcdCleanup";
 import { initMarkerParameterName } from "../lib/nodes/initMarker";
+import { kubeadmPatchesDirectory, kubeletPatchFile } from "../lib/nodes/kubeadmConfig";
+import { masterScriptsParameterPrefix } from "../lib/nodes/masterScripts";
 import { documentOfKind } from "./support/userData";
 import {
   removeRun,
@@ -165,8 +169,15 @@ default_curl "$@"`,
       assert.equal(join.nodeRegistration.name, name);
       assert.deepEqual(join.nodeRegistration.kubeletExtraArgs, [
         { name: "node-ip", value: "10.40.1.23" },
+        { name: "cloud-provider", value: "external" },
       ]);
       assert.equal(join.controlPlane.localAPIEndpoint.advertiseAddress, "10.40.1.23");
+      // The cloud integration: the provider ID in the kubelet patch, the etcd clean-up
+      // (fetched from SSM with the other master scripts) before the control-plane join.
+      assert.match(
+        run.file(`${kubeadmPatchesDirectory}/${kubeletPatchFile}`) ?? "",
+        new RegExp(`providerID: aws:///${region}a/i-0123456789abcdef0`),
+      );
       // A master that joined sets the marker (this also migrates clusters deployed before it).
       assert.equal(run.ssmParameter(marker(stack)), "initialised");
     }
@@ -224,6 +235,24 @@ default_curl "$@"`,
     );
     assert.ok(worker.file("/run/kubeadm/join.yaml")?.includes(standInJoinToken));
     assert.ok(!commandLines(worker, "systemctl").some((line) => line.includes("token-rotation")));
+  });
+
+  test("a joining master runs the etcd clean-up it fetched from SSM, before kubeadm join", async () => {
+    const cleanup = `${masterScriptsParameterPrefix("payments-prod")}/${path.basename(etcdCleanupScriptPath)}`;
+    const run = await boot("payments-prod", "master-join", {
+      api: "up",
+      ssmParameters: {
+        [cleanup]: '#!/bin/bash\necho "$1" >>"$BOOTSTRAP_ROOT/run/etcd-cleanup-ran"',
+      },
+    });
+    assert.equal(run.exitCode, 0, run.output);
+    assert.equal(run.mode(etcdCleanupScriptPath), 0o700);
+    assert.equal(run.file("/run/etcd-cleanup-ran"), "10.40.1.23\n");
+    const join = run.calls("kubeadm").findIndex((call) => call.args[0] === "join");
+    assert.ok(join >= 0);
+    const worker = await boot("payments-prod", "worker-general", { api: "up" });
+    assert.equal(worker.exitCode, 0, worker.output);
+    assert.equal(worker.file("/run/etcd-cleanup-ran"), undefined);
   });
 
   test("no bootstrap token reaches the console output", async () => {

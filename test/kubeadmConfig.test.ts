@@ -2,6 +2,7 @@ import { apiServerPort } from "../lib/ports";
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
+  externalCloudProviderArgs,
   kubeadmApiVersion,
   kubeadmClusterSettings,
   nodeIpPlaceholder,
@@ -67,7 +68,7 @@ for (const stack of exampleStacks) {
         };
         assert.deepEqual(
           document.nodeRegistration.kubeletExtraArgs,
-          [{ name: "node-ip", value: nodeIpPlaceholder }],
+          [{ name: "node-ip", value: nodeIpPlaceholder }, ...externalCloudProviderArgs],
           kind,
         );
         assert.equal(document.timeouts.kubernetesAPICall, "5m0s", kind);
