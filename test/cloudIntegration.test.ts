@@ -46,6 +46,8 @@ const one = (resources: readonly RecordedResource[], type: string, name: string)
 
 const release = "kubernetes:helm.sh/v3:Release";
 const cloudProvider = [{ name: "cloud-provider", value: "external" }];
+/** The kubelet's arguments: its node-ip (the bootstrap, issue 17) and the cloud provider. */
+const kubeletArgs = [{ name: "node-ip", value: "__NODE_IP__" }, ...cloudProvider];
 
 for (const stack of exampleStacks) {
   describe(`AWS cloud integration, ${stack}`, () => {
@@ -120,7 +122,7 @@ for (const stack of exampleStacks) {
         );
         assert.deepEqual(
           (join.nodeRegistration as Record<string, unknown>).kubeletExtraArgs,
-          cloudProvider,
+          kubeletArgs,
           template.name,
         );
         const patch = parseYaml(
@@ -133,7 +135,7 @@ for (const stack of exampleStacks) {
         const init = documentOfKind(initText, "InitConfiguration");
         assert.deepEqual(
           (init.nodeRegistration as Record<string, unknown>).kubeletExtraArgs,
-          cloudProvider,
+          kubeletArgs,
         );
         const cluster = documentOfKind(initText, "ClusterConfiguration");
         assert.deepEqual(
