@@ -2,7 +2,8 @@
  * Generated large stacks for the pack's scale bench: a shared network stack of
  * many cells, each a VPC with four subnets, a launch template and an Auto Scaling
  * group whose nodes carry one shared node security group (self-referencing IPIP
- * and BGP rules), under one Calico pool. Every reference is written the way the
+ * and BGP rules), under one Calico pool whose nodes peer with route reflectors
+ * instead of the full mesh. Every reference is written the way the
  * engine sends it: ids after an update, unknowns plus property dependencies in a
  * preview. The stack is clean: the pack must report nothing on it.
  */
@@ -21,9 +22,11 @@ const types = {
   launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
   autoScalingGroup: "aws:autoscaling/group:Group",
   release: "kubernetes:helm.sh/v3:Release",
+  bgpPeer: "kubernetes:crd.projectcalico.org/v1:BGPPeer",
+  bgpConfiguration: "kubernetes:crd.projectcalico.org/v1:BGPConfiguration",
 } as const;
 
-/** Resources per cell; the shared part adds four. */
+/** Resources per cell; the shared part adds six. */
 export const resourcesPerCell = 7;
 
 /** A clean stack of about `size` resources in `mode` form. */
@@ -76,7 +79,7 @@ export function largeStack(size: number, mode: StackMode): AnalyzerResourceInput
       { securityGroupId: [nodes], referencedSecurityGroupId: [nodes] },
     );
   }
-  const cells = Math.max(1, Math.round((size - 4) / resourcesPerCell));
+  const cells = Math.max(1, Math.round((size - 6) / resourcesPerCell));
   for (let cell = 0; cell < cells; cell++) {
     // 10.0.0.0/24 .. 10.15.255.0/24: below the default service range at 10.96.0.0/12.
     const base = `10.${cell >> 8}.${cell & 255}`;
@@ -121,6 +124,15 @@ export function largeStack(size: number, mode: StackMode): AnalyzerResourceInput
         },
       },
     },
+  });
+  // Far past the full mesh's 100 nodes: route reflectors carry the routes, the mesh is off.
+  add(types.bgpPeer, "route-reflectors", {
+    metadata: { name: "peer-with-route-reflectors" },
+    spec: { nodeSelector: "all()", peerSelector: "has(route-reflector)" },
+  });
+  add(types.bgpConfiguration, "default", {
+    metadata: { name: "default" },
+    spec: { nodeToNodeMeshEnabled: false, asNumber: 64512 },
   });
   return resources;
 }

@@ -9,19 +9,22 @@
 import type {
   EnforcementLevel,
   PolicyConfigSchema,
+  Policy,
   ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
   Severity,
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { type PackSettings, defaultSettings, extractFacts } from "./extract/index";
+import { type PackSettings, defaultSettings } from "./extract/index";
+import { analyseStack, settingsKey } from "./extract/stackAnalysis";
 import type { NetworkFacts } from "./rules/facts";
 import type { Finding, FindingCode } from "./rules/findings";
 import { checkNetwork } from "./rules/index";
 import { checkMeshScale } from "./rules/meshScale";
 import { checkCalicoPorts } from "./rules/nodeAccess";
 import { checkClusterSecurityGroups } from "./extract/clusterSecurityGroups";
-import { ResourceGraph } from "./extract/resources";
 import { defaultFullMeshMaxNodes } from "./rules/wellKnown";
 import { findUserDataSecrets, type UserDataSecret } from "./rules/userDataSecrets";
 
@@ -126,8 +129,15 @@ function networkPolicy(spec: NetworkPolicySpec): StackValidationPolicy {
     ...(spec.configSchema ? { configSchema: spec.configSchema } : {}),
     validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
       const config = args.getConfig<NetworkPolicyConfig>();
-      const facts = extractFacts(args.resources, settingsFrom(config));
-      for (const finding of spec.check(facts, config)) {
+      const settings = settingsFrom(config);
+      const analysis = analyseStack(args.resources);
+      const facts = analysis.facts(settings);
+      const findings = analysis.once(
+        spec.check,
+        `${settingsKey(settings)}${JSON.stringify(config)}`,
+        () => spec.check(facts, config),
+      );
+      for (const finding of findings) {
         if (owned.has(finding.code))
           reportViolation(violationMessage(finding), violationUrn(finding));
       }
@@ -209,7 +219,11 @@ export const oneClusterSecurityGroup: StackValidationPolicy = {
   remediationSteps:
     "Keep the kubernetes.io/cluster/<name> tag on exactly one of the instance's security groups (the node or master group) and remove it from the others.",
   validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
-    for (const problem of checkClusterSecurityGroups(new ResourceGraph(args.resources))) {
+    const analysis = analyseStack(args.resources);
+    const problems = analysis.once(checkClusterSecurityGroups, "", () =>
+      checkClusterSecurityGroups(analysis.graph),
+    );
+    for (const problem of problems) {
       reportViolation(
         `[${problem.code}] ${problem.message}\nFix: ${problem.fix}`,
         problem.subjects[0],
@@ -286,7 +300,13 @@ function describeSecrets(secrets: readonly UserDataSecret[]): string {
     .join(" and ");
 }
 
-export const noSecretsInUserData: StackValidationPolicy = {
+/**
+ * A resource policy, so it runs in Analyze as each resource is registered: a
+ * mandatory violation stops `pulumi up` before the launch template or instance,
+ * and so the key in its user data, reaches AWS. (A stack policy only runs once
+ * the update is over.)
+ */
+export const noSecretsInUserData: ResourceValidationPolicy = {
   name: "no-secrets-in-user-data",
   description:
     "Launch templates and instances must not carry private keys or kubeadm bootstrap tokens in their user data: anyone allowed ec2:DescribeLaunchTemplateVersions, ec2:GetLaunchTemplateData or ec2:DescribeInstanceAttribute reads it, and so does anything on the instance that reaches the metadata service.",
@@ -294,36 +314,33 @@ export const noSecretsInUserData: StackValidationPolicy = {
   severity: "critical",
   remediationSteps:
     "Keep keys and tokens in AWS Secrets Manager or an SSM SecureString under a customer-managed KMS key that only the instance's role may use, and have the boot script fetch them; the user data carries only their names.",
-  validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
-    const resources: readonly unknown[] = Array.isArray(args.resources) ? args.resources : [];
-    for (const resource of resources) {
-      try {
-        const { type, name, urn, props } = resource as {
-          type?: unknown;
-          name?: unknown;
-          urn?: unknown;
-          props?: unknown;
-        };
-        const keys = typeof type === "string" ? userDataProperties[type] : undefined;
-        if (!keys || typeof props !== "object" || props === null) continue;
-        for (const key of keys) {
-          const userData = readUserData(props, key);
-          if (userData === undefined) continue;
-          const secrets = findUserDataSecrets(userData);
-          if (secrets.length === 0) continue;
-          reportViolation(
-            `[secret-in-user-data] ${String(type)} ${String(name)}: ${key} holds ${describeSecrets(secrets)}. EC2 user data is not secret.\nFix: Move the material to Secrets Manager or an SSM SecureString under a customer-managed KMS key readable only by the instance's role, fetch it at boot, and keep only its name in the user data.`,
-            typeof urn === "string" ? urn : undefined,
-          );
-        }
-      } catch {
-        // An odd resource shape is no violation; the next one is still checked.
+  validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+    try {
+      const { type, name, urn, props } = args as {
+        type?: unknown;
+        name?: unknown;
+        urn?: unknown;
+        props?: unknown;
+      };
+      const keys = typeof type === "string" ? userDataProperties[type] : undefined;
+      if (!keys || typeof props !== "object" || props === null) return;
+      for (const key of keys) {
+        const userData = readUserData(props, key);
+        if (userData === undefined) continue;
+        const secrets = findUserDataSecrets(userData);
+        if (secrets.length === 0) continue;
+        reportViolation(
+          `[secret-in-user-data] ${String(type)} ${String(name)}: ${key} holds ${describeSecrets(secrets)}. EC2 user data is not secret.\nFix: Move the material to Secrets Manager or an SSM SecureString under a customer-managed KMS key readable only by the instance's role, fetch it at boot, and keep only its name in the user data.`,
+          typeof urn === "string" ? urn : undefined,
+        );
       }
+    } catch {
+      // An odd resource shape is no violation.
     }
   },
 };
 
-export const policies: StackValidationPolicy[] = [
+export const policies: Policy[] = [
   noCidrOverlap,
   podBlockFitsNode,
   podPoolCapacity,

@@ -15,7 +15,7 @@ import {
 } from "../lib/analyzer/client";
 import { policies } from "../policy/policies";
 import { foreignStacks } from "./support/foreignStacks";
-import { type Mode, asPolicyResources, project, stack } from "./support/policyResources";
+import { type Mode, project, runPolicy, stack } from "./support/policyResources";
 
 const modes: readonly Mode[] = ["update", "preview"];
 
@@ -31,15 +31,8 @@ const codeOf = (message: string) => /\[([a-z0-9-]+)\]/.exec(message)?.[1] ?? "(n
 async function direct(inputs: readonly AnalyzerResourceInput[]): Promise<Seen[]> {
   const seen: Seen[] = [];
   for (const policy of policies) {
-    if (!("validateStack" in policy)) continue;
-    await policy.validateStack(
-      {
-        resources: asPolicyResources(inputs),
-        getConfig: <T extends object>() => ({}) as T,
-        stackTags: new Map(),
-        notApplicable: () => undefined as never,
-      },
-      (message) => seen.push({ policy: policy.name, code: codeOf(message), message }),
+    await runPolicy(policy, inputs, {}, (message) =>
+      seen.push({ policy: policy.name, code: codeOf(message), message }),
     );
   }
   return seen;

@@ -12,7 +12,7 @@ import type { AnalyzerResourceInput } from "../lib/analyzer/client";
 import { unknownSentinel } from "../lib/analyzer/client";
 import { policies } from "../policy/policies";
 import { foreignStacks } from "./support/foreignStacks";
-import { asPolicyResources, type Mode, programResources, types } from "./support/policyResources";
+import { type Mode, programResources, runPolicy, types } from "./support/policyResources";
 import { exampleStacks, loadExample } from "./support/stacks";
 
 type Json = unknown;
@@ -77,17 +77,7 @@ const base: Record<Mode, AnalyzerResourceInput[]> = {
 
 async function runAll(resources: readonly AnalyzerResourceInput[], config: object): Promise<void> {
   for (const policy of policies) {
-    await policy.validateStack(
-      {
-        resources: asPolicyResources(resources),
-        getConfig: <T extends object>() => config as T,
-        stackTags: new Map(),
-        notApplicable: () => {
-          throw new Error("notApplicable");
-        },
-      },
-      (message) => assert.equal(typeof message, "string"),
-    );
+    await runPolicy(policy, resources, config, (message) => assert.equal(typeof message, "string"));
   }
 }
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import type { StackValidationPolicy } from "@pulumi/policy";
+import type { Policy } from "@pulumi/policy";
 import type { AnalyzerResourceInput } from "../lib/analyzer/client";
 import { secretValue, unknownSentinel } from "../lib/analyzer/client";
 import { maxPodsTagKey as maxPodsTag } from "../policy/rules/wellKnown";
@@ -23,7 +23,7 @@ import { addressesInBlock, addressesPerNode, blocksInPool } from "../policy/rule
 import {
   type Mode,
   StackBuilder,
-  asPolicyResources,
+  runPolicy,
   programResources,
   types,
   urnOf,
@@ -39,22 +39,12 @@ interface Violation {
 }
 
 async function violations(
-  policy: StackValidationPolicy,
+  policy: Policy,
   inputs: readonly AnalyzerResourceInput[],
   config: object = {},
 ): Promise<Violation[]> {
   const found: Violation[] = [];
-  await policy.validateStack(
-    {
-      resources: asPolicyResources(inputs),
-      getConfig: <T extends object>() => config as T,
-      stackTags: new Map(),
-      notApplicable: (reason?: string) => {
-        throw new Error(`notApplicable: ${reason}`);
-      },
-    },
-    (message, urn) => found.push({ message, urn }),
-  );
+  await runPolicy(policy, inputs, config, (message, urn) => found.push({ message, urn }));
   return found;
 }
 

@@ -57,7 +57,11 @@ export function extractFacts(
   resources: readonly StackResource[],
   settings: PackSettings = defaultSettings,
 ): NetworkFacts {
-  const graph = new ResourceGraph(resources);
+  return factsOf(new ResourceGraph(resources), settings);
+}
+
+/** `extractFacts` over a graph already built. */
+export function factsOf(graph: ResourceGraph, settings: PackSettings): NetworkFacts {
   const vpcRanges = extractVpcRanges(graph);
   const subnets = extractSubnets(graph);
   const eksRanges = extractEksServiceRanges(graph, subnets, vpcRanges);

@@ -61,7 +61,8 @@ export interface ResolvedRefs {
   readonly inferredFrom: readonly string[];
 }
 
-function declare(resource: StackResource): Declared {
+/** One resource as the pack reads it: plain values, URNs for every reference. */
+export function declare(resource: StackResource): Declared {
   const props = toValue(resource.props);
   const propertyDependencies: Record<string, string[]> = {};
   for (const [key, refs] of Object.entries(resource.propertyDependencies ?? {})) {
@@ -87,8 +88,9 @@ export class ResourceGraph {
   private readonly keyIndexes = new Map<string, Map<Value, Declared>>();
   private readonly keyFunctions = new Map<RefKeys, number>();
 
-  constructor(resources: readonly StackResource[]) {
-    this.resources = resources.map(declare);
+  /** @param resources the stack's resources, or ones already declared (see `declare`) */
+  constructor(resources: readonly StackResource[] | { readonly declared: readonly Declared[] }) {
+    this.resources = "declared" in resources ? resources.declared : resources.map(declare);
     const byUrn = new Map<string, Declared>();
     for (const resource of this.resources) {
       byUrn.set(resource.urn, resource);

@@ -138,3 +138,22 @@ export function asArray(value: Value | undefined): Known<readonly Value[]> {
 export function known<T>(value: Known<T>): T | undefined {
   return value === unknown ? undefined : value;
 }
+
+/** Whether two copied values hold the same data (`unknown` equals only `unknown`). */
+export function sameValue(a: Value | undefined, b: Value | undefined): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    return true;
+  }
+  const left = a as { readonly [key: string]: Value };
+  const right = b as { readonly [key: string]: Value };
+  const keys = Object.keys(left);
+  if (keys.length !== Object.keys(right).length) return false;
+  for (const key of keys) {
+    if (!Object.hasOwn(right, key) || !sameValue(left[key], right[key])) return false;
+  }
+  return true;
+}

@@ -6,7 +6,12 @@
  * the tigera-operator Helm release), in preview mode (ids unknown, relations only
  * through property dependencies) or update mode (ids known, no dependencies).
  */
-import { type PolicyResource, unknownCheckingProxy } from "@pulumi/policy";
+import {
+  type Policy,
+  type PolicyResource,
+  type ReportViolation,
+  unknownCheckingProxy,
+} from "@pulumi/policy";
 import type { AddressPlan } from "../../lib/plan/addressPlan";
 import { tigeraOperatorValues } from "../../lib/calicoValues";
 import { calicoDefaults } from "../../lib/config/schema";
@@ -242,4 +247,37 @@ export function asPolicyResources(inputs: readonly AnalyzerResourceInput[]): Pol
     }
   });
   return resources;
+}
+
+/**
+ * Runs one policy on the resources as @pulumi/policy's server does: a stack
+ * policy once on all of them (AnalyzeStack), a resource policy on each (Analyze).
+ */
+export async function runPolicy(
+  policy: Policy,
+  inputs: readonly AnalyzerResourceInput[],
+  config: object,
+  reportViolation: ReportViolation,
+): Promise<void> {
+  const common = {
+    getConfig: <T extends object>() => config as T,
+    stackTags: new Map<string, string>(),
+    notApplicable: (reason?: string): never => {
+      throw new Error(`notApplicable: ${reason}`);
+    },
+  };
+  const resources = asPolicyResources(inputs);
+  if ("validateStack" in policy && typeof policy.validateStack === "function") {
+    await policy.validateStack({ ...common, resources }, reportViolation);
+  }
+  if ("validateResource" in policy && policy.validateResource !== undefined) {
+    const validations = Array.isArray(policy.validateResource)
+      ? policy.validateResource
+      : [policy.validateResource];
+    for (const resource of resources) {
+      for (const validate of validations) {
+        await validate({ ...common, ...resource }, reportViolation);
+      }
+    }
+  }
 }
