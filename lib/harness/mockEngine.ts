@@ -136,6 +136,25 @@ function defaultState(args: pulumi.runtime.MockResourceArgs, preview: boolean) {
 }
 
 /**
+ * Pulumi's SDK captures and formats a stack trace for every output promise it
+ * makes (kept for its report of promises left pending at exit). Nothing reads
+ * them under the mocks, and with tsx's source maps they were over half of a
+ * program run's CPU. So from `installMockEngine` until `settle()` errors keep
+ * no stack frames (the SDK still records resources' source positions, which
+ * lift the limit themselves). Program errors are reported by message anyway;
+ * set HARNESS_STACK_TRACES=1 to keep the frames while debugging one.
+ */
+function withoutStackFrames(): () => void {
+  if (process.env.HARNESS_STACK_TRACES === "1") return () => undefined;
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  return () => {
+    // Another run may have been installed since; only undo our own change.
+    if (Error.stackTraceLimit === 0) Error.stackTraceLimit = limit;
+  };
+}
+
+/**
  * Installs the mocks; call before importing the code under test. Returns the
  * recorder, whose `settle()` waits for every registration to finish.
  */
@@ -170,10 +189,15 @@ export function installMockEngine(options: MockEngineOptions): {
   // Transforms travel as callbacks the engine invokes on a component's children;
   // the mock records them on the resource that registers them.
   store.supportsTransforms = true;
+  const restoreStackFrames = withoutStackFrames();
   return {
     resources: monitor.recorded,
     settle: async () => {
-      await runtimeSettings.waitForRPCs();
+      try {
+        await runtimeSettings.waitForRPCs();
+      } finally {
+        restoreStackFrames();
+      }
       return monitor.recorded;
     },
   };
