@@ -7,11 +7,10 @@
  * per launch template; the master scripts' SSM parameters and lifecycle hooks.
  */
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
 import type { RecordedResource } from "../lib/harness/mockEngine";
-import { mapWithLimit, runProgramChild } from "../lib/harness/programChild";
+import { programRuns } from "./support/programRuns";
 import type { ProgramRunResult } from "../lib/harness/programRun";
 import { kubernetesMinor } from "../lib/config/kubernetesVersion";
 import { masterScripts } from "../lib/nodes/masterScripts";
@@ -23,13 +22,14 @@ import {
   parseCloudConfig,
 } from "./support/userData";
 
-const entry = path.join(__dirname, "support", "runProgram.ts");
 const runs = new Map<string, ProgramRunResult>();
 
 before(async () => {
-  await mapWithLimit([...exampleStacks], 2, async (stack) => {
-    runs.set(stack, await runProgramChild(entry, (out) => [stack, "update", out]));
-  });
+  const updates = await programRuns(exampleStacks, ["update"]);
+  for (const stack of exampleStacks) {
+    const run = updates.get(`${stack}/update`);
+    if (run) runs.set(stack, run);
+  }
 });
 
 function resourcesOf(stack: string): RecordedResource[] {

@@ -4,11 +4,15 @@
  * review: run `npm run golden:update` and read the diff.
  */
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { maskGenerated, readGolden, recordGolden } from "./support/golden";
+import { programRuns } from "./support/programRuns";
 import { exampleStacks } from "./support/stacks";
 
 describe("golden stacks", () => {
+  // Every stack's runs on one pair of warm workers; recordGolden then reads them.
+  before(() => programRuns(exampleStacks, ["preview", "update"]));
+
   for (const stack of exampleStacks) {
     it(`${stack} declares exactly what test/golden/${stack} records`, async () => {
       const recorded = await recordGolden(stack);

@@ -16,16 +16,14 @@ import { projectName } from "../lib/config/clusterConfig";
 import type { RecordedResource } from "../lib/harness/mockEngine";
 import { analyzeResources, defaultPackDir } from "../lib/check/stackCheck";
 import { packConfigFor } from "../lib/check/packConfig";
-import { mapWithLimit } from "../lib/harness/programChild";
-import { ProgramPool } from "../lib/harness/programPool";
 import type { ProgramRunResult } from "../lib/harness/programRun";
 import { maxPodsTagKey as maxPodsTag } from "../policy/rules/wellKnown";
+import { programRuns } from "./support/programRuns";
 import { exampleStacks, loadExample } from "./support/stacks";
 
 const modes = ["preview", "update"] as const;
 type Mode = (typeof modes)[number];
 
-const entry = path.join(__dirname, "support", "runProgram.ts");
 const runs = new Map<string, ProgramRunResult>();
 const packs = new Map<string, PolicyPackProcess>();
 const runKey = (stack: string, mode: Mode) => `${stack}/${mode}`;
@@ -46,16 +44,7 @@ before(async () => {
       packs.set(stack, pack);
     }),
   );
-  const jobs = exampleStacks.flatMap((stack) => modes.map((mode) => ({ stack, mode })));
-  const pool = new ProgramPool(2);
-  try {
-    await mapWithLimit(jobs, 2, async ({ stack, mode }) => {
-      const job = { module: entry, export: "runTestProgram", args: { stack, mode } };
-      runs.set(runKey(stack, mode), await pool.run(job));
-    });
-  } finally {
-    await pool.close();
-  }
+  for (const [key, run] of await programRuns(exampleStacks, modes)) runs.set(key, run);
   await started;
 });
 

@@ -14,11 +14,10 @@ import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { stringify } from "yaml";
 import type { RecordedResource } from "../../lib/harness/mockEngine";
-import { runProgramChild } from "../../lib/harness/programChild";
 import { secretSig } from "./clusterMocks";
+import { programRuns } from "./programRuns";
 
 export const goldenDirectory = path.join(__dirname, "..", "golden");
-const programEntry = path.join(__dirname, "runProgram.ts");
 const unknownSentinel = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const launchTemplateType = "aws:ec2/launchTemplate:LaunchTemplate";
 
@@ -91,15 +90,14 @@ export interface GoldenStack {
   readonly files: ReadonlyMap<string, string>;
 }
 
-async function run(stack: string, mode: "preview" | "update"): Promise<RecordedResource[]> {
-  const result = await runProgramChild(programEntry, (out) => [stack, mode, out]);
-  if (!result.ok) throw new Error(`${stack} (${mode}) failed: ${result.error}`);
-  return [...result.resources];
-}
-
 /** What the golden files of a stack must hold, recorded afresh. */
 export async function recordGolden(stack: string): Promise<GoldenStack> {
-  const [preview, update] = await Promise.all([run(stack, "preview"), run(stack, "update")]);
+  const runs = await programRuns([stack], ["preview", "update"]);
+  const [preview, update] = (["preview", "update"] as const).map((mode) => {
+    const result = runs.get(`${stack}/${mode}`);
+    if (!result?.ok) throw new Error(`${stack} (${mode}) failed: ${result?.error ?? "no run"}`);
+    return [...result.resources];
+  });
   const files = new Map<string, string>();
   const header = `# Golden stack ${stack}: regenerate with \`npm run golden:update\`, review the diff.\n`;
   files.set(
