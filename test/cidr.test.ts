@@ -83,6 +83,38 @@ describe("findOverlaps", () => {
     );
   });
 
+  it("finds exactly the brute-force pairs in a mix of IPv4 and IPv6 ranges", () => {
+    const arbitraryIpv6Cidr = fc
+      .tuple(fc.integer({ min: 0, max: 24 }), fc.bigInt({ min: 0n, max: (1n << 24n) - 1n }))
+      .map(([prefix, high]) => {
+        // Ranges under 2001:db8::/32 with few distinct prefixes, so many overlap.
+        const base = (0x20010db8n << 96n) | (high << 72n);
+        const hostBits = BigInt(128 - (32 + prefix));
+        return cidrFrom((base >> hostBits) << hostBits, 32 + prefix, "ipv6");
+      });
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(arbitraryIpv4Cidr, arbitraryIpv6Cidr), { maxLength: 40 }),
+        (ranges) => {
+          const expected = new Set<string>();
+          for (let i = 0; i < ranges.length; i++) {
+            for (let j = i + 1; j < ranges.length; j++) {
+              if (overlaps(ranges[i], ranges[j])) expected.add(`${i},${j}`);
+            }
+          }
+          const indexOf = new Map(ranges.map((range, index) => [range, index]));
+          const found = findOverlaps(ranges, (range) => range).map(({ outer, inner }) => {
+            assert.equal(outer.family, inner.family);
+            assert.ok(contains(outer, inner), "outer must contain inner");
+            return [indexOf.get(outer)!, indexOf.get(inner)!].sort((a, b) => a - b).join(",");
+          });
+          assert.deepEqual(new Set(found), expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it("never pairs IPv4 with IPv6 ranges", () => {
     const ranges: Cidr[] = [mustParseCidr("0.0.0.0/0"), mustParseCidr("::/0")];
     assert.deepEqual(

@@ -169,17 +169,35 @@ export interface OverlapPair<T> {
  * really contain it.
  */
 export function findOverlaps<T>(items: readonly T[], rangeOf: (item: T) => Cidr): OverlapPair<T>[] {
-  // Decorate once so the sort compares ranges directly instead of calling rangeOf.
+  // Decorated once: IPv4 bounds fit a double exactly, and number comparisons are
+  // several times cheaper than bigint ones, in the sort and in the sweep.
   const sorted = items
-    .map((item) => ({ item, range: rangeOf(item) }))
-    .sort((a, b) => compareCidrs(a.range, b.range));
+    .map((item) => {
+      const range = rangeOf(item);
+      const v4 = range.family === "ipv4";
+      return {
+        item,
+        range,
+        v4,
+        start: v4 ? Number(range.start) : 0,
+        end: v4 ? Number(range.end) : 0,
+      };
+    })
+    .sort((a, b) => {
+      if (a.v4 && b.v4) return a.start - b.start || a.range.prefix - b.range.prefix;
+      return compareCidrs(a.range, b.range);
+    });
   const pairs: OverlapPair<T>[] = [];
-  const open: { item: T; range: Cidr }[] = [];
+  const open: (typeof sorted)[number][] = [];
   for (const entry of sorted) {
-    const { range } = entry;
     while (open.length > 0) {
-      const top = open[open.length - 1].range;
-      if (top.family === range.family && top.end >= range.start) break;
+      const top = open[open.length - 1];
+      if (
+        top.v4 === entry.v4 &&
+        (top.v4 ? top.end >= entry.start : top.range.end >= entry.range.start)
+      ) {
+        break;
+      }
       open.pop();
     }
     for (const outer of open) pairs.push({ outer: outer.item, inner: entry.item });
