@@ -27,7 +27,7 @@ export interface ScalePoint {
 export interface PolicyScaleOptions {
   readonly sizes?: readonly number[];
   readonly modes?: readonly StackMode[];
-  /** Measured runs per size, mode and pack at 10k resources or fewer; default 3 (1 above). */
+  /** Measured runs per size, mode and pack (the median counts); default 3. */
   readonly runs?: number;
   readonly packDir?: string;
 }
@@ -121,7 +121,7 @@ export async function measurePolicyScale(options: PolicyScaleOptions = {}): Prom
         const readingSamples: number[] = [];
         let diagnostics = 0;
         // Alternate so background load hits both packs alike.
-        for (let run = 0; run < (size <= 10_000 ? runs : 1); run++) {
+        for (let run = 0; run < runs; run++) {
           const mine = await timed(ours, resources);
           diagnostics = mine.result.diagnostics.length;
           packSamples.push(mine.ms);
