@@ -4,6 +4,7 @@
  * values turned into unknown facts rather than exceptions.
  */
 import assert from "node:assert/strict";
+import { gzipSync } from "node:zlib";
 import { describe, it } from "node:test";
 import { unknownCheckingProxy } from "@pulumi/policy";
 import fc from "fast-check";
@@ -285,6 +286,29 @@ describe("Calico pools", () => {
       "#cloud-config\nwrite_files:\n- content: |\n    networking:\n      podSubnet: 100.96.0.0/16\nruncmd: [kubeadm init]\n",
     ).toString("base64");
     assert.deepEqual(stack({}, nodes(kubeadm)), [["100.96.0.0/16", 26, "IPIP"]]);
+    // gzip'd, as this program and many others ship it (cloud-init inflates it).
+    const gzipped = gzipSync(
+      "#cloud-config\nwrite_files:\n- content: |\n    networking:\n      podSubnet: 100.97.0.0/16\nruncmd: [kubeadm init]\n",
+    ).toString("base64");
+    assert.deepEqual(stack({}, nodes(gzipped)), [["100.97.0.0/16", 26, "IPIP"]]);
+    // A MIME part in base64 holding a kubeadm config file written with b64 encoding.
+    const config = Buffer.from("networking:\n  podSubnet: 100.98.0.0/16\n").toString("base64");
+    const mime = [
+      'Content-Type: multipart/mixed; boundary="b"',
+      "",
+      "--b",
+      "Content-Type: text/cloud-config",
+      "Content-Transfer-Encoding: base64",
+      "",
+      Buffer.from(
+        `#cloud-config\nwrite_files:\n- path: /etc/kubeadm.yaml\n  encoding: b64\n  content: ${config}\nruncmd: [kubeadm init --config /etc/kubeadm.yaml]\n`,
+      ).toString("base64"),
+      "--b--",
+      "",
+    ].join("\n");
+    assert.deepEqual(stack({}, nodes(Buffer.from(mime).toString("base64"))), [
+      ["100.98.0.0/16", 26, "IPIP"],
+    ]);
     assert.deepEqual(
       stack({}, nodes("#!/bin/sh\nkubeadm init --pod-network-cidr=10.244.0.0/16\n")),
       [["10.244.0.0/16", 26, "IPIP"]],

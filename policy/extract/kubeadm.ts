@@ -5,6 +5,7 @@
  * ConfigMap for its default pool when an Installation lists no pools; the pack
  * cannot see that ConfigMap, but it can see the user data that writes it.
  */
+import { userDataLayers } from "../rules/userDataLayers";
 import type { ResourceGraph } from "./resources";
 import { asString, unknown } from "./values";
 
@@ -31,19 +32,6 @@ const podSubnetPatterns = [
   /--pod-network-cidr(?:=|\s+)["']?([0-9A-Fa-f.:/,]+)/,
 ];
 
-/** Launch template user data is base64; others may be either. Plain text stays as it is. */
-function decoded(text: string): string {
-  const compact = text.replace(/\s+/g, "");
-  if (compact.length === 0 || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]+=*$/.test(compact)) {
-    return text;
-  }
-  const plain = Buffer.from(compact, "base64").toString("utf8");
-  // Binary (gzip'd cloud-init) or text that only looked like base64: keep the original.
-  return /^[\t\n\r\x20-\x7e\u00a0-\uffff]*$/.test(plain) && !plain.includes("\ufffd")
-    ? plain
-    : text;
-}
-
 export function kubeadmPodSubnet(graph: ResourceGraph): KubeadmPodSubnet {
   let unreadable = false;
   let kubeadm = false;
@@ -53,13 +41,15 @@ export function kubeadmPodSubnet(graph: ResourceGraph): KubeadmPodSubnet {
         const value = asString(resource.props[key]);
         if (value === unknown) unreadable = true;
         if (typeof value !== "string") continue;
-        const text = decoded(value);
-        if (text.includes("kubeadm")) kubeadm = true;
-        for (const pattern of podSubnetPatterns) {
-          const match = pattern.exec(text);
-          const first = match?.[1].split(",").find((cidr) => cidr.includes("."));
-          if (first !== undefined) {
-            return { cidr: first, source: resource.name, unreadable: false, kubeadm: true };
+        // Base64 (launch templates), gzip'd, MIME or write_files-encoded, as cloud-init reads it.
+        for (const { text } of userDataLayers(value)) {
+          if (text.includes("kubeadm")) kubeadm = true;
+          for (const pattern of podSubnetPatterns) {
+            const match = pattern.exec(text);
+            const first = match?.[1].split(",").find((cidr) => cidr.includes("."));
+            if (first !== undefined) {
+              return { cidr: first, source: resource.name, unreadable: false, kubeadm: true };
+            }
           }
         }
       }
