@@ -2,9 +2,9 @@
  * Warm runs report what fresh processes report. `npm run check` runs programs
  * on long-lived workers and reuses packs across stacks; this runs the same
  * stacks (every example stack, whatever they declare today, and variants that
- * fail in each way) both ways and compares the whole report and its text. And
- * one worker running different stacks back to back must record, for each, the
- * graph a process of its own records: nothing of one stack may reach the next.
+ * fail in each way) both ways and compares every program run (each resource
+ * with its inputs), the whole report and its text. The warm side is one worker
+ * running the stacks back to back, so nothing of one stack may reach the next.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -15,8 +15,9 @@ import { parse as parseYaml, stringify } from "yaml";
 import { projectName } from "../lib/config/clusterConfig";
 import { stackFilePath } from "../lib/config/stackFiles";
 import { formatReport } from "../lib/check/report";
-import { checkStacks, defaultPackDir } from "../lib/check/stackCheck";
-import { type ProgramJob, ProgramPool, runJobInFreshProcess } from "../lib/harness/programPool";
+import { PackPool } from "../lib/check/packPool";
+import { type CheckReport, checkStacks, defaultPackDir } from "../lib/check/stackCheck";
+import { ProgramPool } from "../lib/harness/programPool";
 import { exampleStacks } from "./support/stacks";
 
 const directory = fs.mkdtempSync(path.join(os.tmpdir(), "check-equivalence-"));
@@ -47,46 +48,39 @@ copyWith(base, "invalid", { vpcCidr: "10.0.0.1/16" });
 const stacks = [...exampleStacks, "refused", "invalid"].sort();
 
 describe("warm workers and reused packs report what a process per stack reports", () => {
-  it("the same report and text for every example stack and failing variants", async () => {
+  it("the same program runs, report and text for every example stack and failing variants, one worker running them back to back", async () => {
     const options = { stacksDir: directory, extraPackConfig: {} };
-    const fresh = await checkStacks(stacks, stacks, { ...options, isolation: "process" });
-    const warm = await checkStacks(stacks, stacks, {
+    const runs = { fresh: new Map<string, unknown>(), warm: new Map<string, unknown>() };
+    const fresh = await checkStacks(stacks, stacks, {
       ...options,
-      isolation: "worker",
-      concurrency: 1,
+      isolation: "process",
+      onProgramRun: (stack, run) => runs.fresh.set(stack, run),
     });
+    // One worker and one pack for every stack, so each stack's run follows another's.
+    const pools = { programs: new ProgramPool(1), packs: new PackPool(defaultPackDir, 1) };
+    let warm: CheckReport;
+    try {
+      warm = await checkStacks(stacks, stacks, {
+        ...options,
+        isolation: "worker",
+        concurrency: 1,
+        pools,
+        onProgramRun: (stack, run) => runs.warm.set(stack, run),
+      });
+    } finally {
+      await Promise.all([pools.programs.close(), pools.packs.close()]);
+    }
+    // Every resource of every run: nothing of one stack reached the next.
+    assert.deepEqual(pools.programs.stats.fresh, [], "a run fell back to a fresh process");
+    assert.deepEqual([...runs.warm.keys()].sort(), [...runs.fresh.keys()].sort());
+    for (const [stack, run] of runs.fresh) assert.deepEqual(runs.warm.get(stack), run, stack);
     assert.deepEqual(warm, fresh);
     assert.equal(formatReport(warm, defaultPackDir), formatReport(fresh, defaultPackDir));
     // The comparison means something: programs ran and every failure kind is there.
     const byStack = new Map(warm.stacks.map((result) => [result.stack, result]));
     assert.ok(exampleStacks.every((stack) => (byStack.get(stack)?.resourceCount ?? 0) > 0));
+    assert.equal(pools.programs.stats.warm, exampleStacks.length + 1);
     assert.deepEqual(byStack.get("refused")?.failures, ["program error"]);
     assert.deepEqual(byStack.get("invalid")?.failures, ["invalid config"]);
-  });
-
-  it("one worker, different stacks back to back: each graph is the one a fresh process records", async () => {
-    const job = (stack: string): ProgramJob => ({
-      module: path.join(__dirname, "..", "lib", "harness", "programRun.ts"),
-      export: "runProgramUnderMocks",
-      args: { stack, preview: true, stacksDir: directory },
-    });
-    // The largest example first, then a different one: what the first leaves must not reach the second.
-    const [first, second] = [...exampleStacks].sort(
-      (a, b) => fs.statSync(stackFilePath(b)).size - fs.statSync(stackFilePath(a)).size,
-    );
-    assert.ok(second, "needs two example stacks");
-    const order = [first, second];
-    const pool = new ProgramPool(1);
-    try {
-      const warm = [];
-      for (const stack of order) warm.push(await pool.run(job(stack)));
-      assert.deepEqual(pool.stats.fresh, [], "a job fell back to a fresh process");
-      for (const [index, stack] of order.entries()) {
-        const fresh = await runJobInFreshProcess(job(stack));
-        assert.deepEqual(warm[index], fresh, `${stack} (job ${index + 1} of the worker)`);
-      }
-    } finally {
-      await pool.close();
-    }
   });
 });

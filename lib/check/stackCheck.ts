@@ -86,6 +86,8 @@ export interface CheckOptions {
   readonly shard?: Shard;
   /** Called each time a stack is done, with how many are done of how many. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Called with each stack's program run, as the pack is about to get it (tests compare runs). */
+  readonly onProgramRun?: (stack: string, run: JobResult) => void;
 }
 
 /** How a stack's program runs and its resources are analyzed. */
@@ -170,6 +172,7 @@ async function checkOne(
     return failed(stack, { failures: ["invalid config"], configProblems: loaded.problems });
   }
   const run = await engines.runProgram(stack, options.stacksDir);
+  options.onProgramRun?.(stack, run);
   if (!run.ok) {
     return failed(stack, {
       failures: [run.crashed ? "program crashed" : "program error"],
