@@ -2,7 +2,8 @@
 # Renders the user data of every example stack (scripts/render-user-data.ts) and
 # checks it with the real tools: `cloud-init schema` for each cloud-config and
 # `shellcheck` for each script the cloud-config writes.
-# Usage: scripts/check-user-data.sh [output directory]   (default: a temporary one)
+# Usage: scripts/check-user-data.sh [output directory [stack...]]
+#   output directory: default a temporary one; stacks: default every stack in stacks/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,13 +18,14 @@ fi
 
 if [ "$#" -gt 0 ]; then
   out_dir="$1"
+  shift
   mkdir -p "$out_dir"
 else
   out_dir="$(mktemp -d)"
   trap 'rm -rf "$out_dir"' EXIT
 fi
 
-npx --no-install tsx scripts/render-user-data.ts "$out_dir" >/dev/null
+npx --no-install tsx scripts/render-user-data.ts "$out_dir" "$@" >/dev/null
 
 status=0
 shopt -s nullglob
