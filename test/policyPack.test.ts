@@ -27,6 +27,7 @@ import {
   programResources,
   types,
   urnOf,
+  withPool,
   withProperties,
   without,
 } from "./support/policyResources";
@@ -55,14 +56,6 @@ const vpcUrn = urnOf(types.vpc, "vpc");
 const firstZone = plan.availabilityZones[0];
 
 type Props = Record<string, unknown>;
-const poolOf = (props: Props) =>
-  ((props.values as Props).installation as { calicoNetwork: { ipPools: Props[] } }).calicoNetwork
-    .ipPools[0];
-const withPool = (inputs: readonly AnalyzerResourceInput[], change: Props) =>
-  withProperties(inputs, "calico", (props) => {
-    Object.assign(poolOf(props), change);
-    return props;
-  });
 
 describe("the program's resources pass every policy", () => {
   for (const stackName of exampleStacks) {

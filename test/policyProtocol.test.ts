@@ -10,7 +10,6 @@ import { after, before, describe, it } from "node:test";
 import {
   type AnalyzeResult,
   type AnalyzerInfo,
-  type AnalyzerResourceInput,
   type PolicyPackProcess,
   reconcilePolicyConfig,
   startPolicyPack,
@@ -25,6 +24,7 @@ import {
   stack,
   types,
   urnOf,
+  withPool,
   withProperties,
 } from "./support/policyResources";
 import { loadExample } from "./support/stacks";
@@ -51,14 +51,6 @@ async function configure(config: Parameters<typeof reconcilePolicyConfig>[1] = {
 
 const mandatory = (result: AnalyzeResult) =>
   result.diagnostics.filter((d) => d.enforcementLevel === "mandatory");
-
-type Props = Record<string, unknown>;
-const withPool = (inputs: readonly AnalyzerResourceInput[], change: Props) =>
-  withProperties(inputs, "calico", (props) => {
-    const values = props.values as { installation: { calicoNetwork: { ipPools: Props[] } } };
-    Object.assign(values.installation.calicoNetwork.ipPools[0], change);
-    return props;
-  });
 
 describe("the CLI's opening sequence", () => {
   it("describes the pack's policies, levels and config schema", () => {

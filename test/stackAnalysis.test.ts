@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type AnalyzerResourceInput, unknownSentinel } from "../lib/analyzer/client";
+import { unknownSentinel } from "../lib/analyzer/client";
 import { extractFacts } from "../policy/extract/index";
 import { analyseStack } from "../policy/extract/stackAnalysis";
 import { sameValue, unknown } from "../policy/extract/values";
@@ -15,20 +15,11 @@ import {
   asPolicyResources,
   programResources,
   runPolicy,
-  withProperties,
+  withPool,
 } from "./support/policyResources";
 import { loadExample } from "./support/stacks";
 
 const { plan } = loadExample("payments-prod");
-type Props = Record<string, unknown>;
-const poolOf = (props: Props) =>
-  ((props.values as Props).installation as { calicoNetwork: { ipPools: Props[] } }).calicoNetwork
-    .ipPools[0];
-const withPool = (inputs: readonly AnalyzerResourceInput[], change: Props) =>
-  withProperties(inputs, "calico", (props) => {
-    Object.assign(poolOf(props), change);
-    return props;
-  });
 
 describe("the shared stack analysis", () => {
   it("is reused for an equal stack, deserialised afresh as @pulumi/policy does per policy", () => {

@@ -281,3 +281,17 @@ export async function runPolicy(
     }
   }
 }
+
+/** The resources with the first pool of the `calico` release's values changed. */
+export function withPool(
+  resources: readonly AnalyzerResourceInput[],
+  change: Record<string, unknown>,
+): AnalyzerResourceInput[] {
+  return withProperties(resources, "calico", (props) => {
+    const values = props.values as {
+      installation: { calicoNetwork: { ipPools: Record<string, unknown>[] } };
+    };
+    Object.assign(values.installation.calicoNetwork.ipPools[0], change);
+    return props;
+  });
+}
