@@ -6,40 +6,25 @@
  * whose tags are unknown, tagged for another cluster, or outside the stack never count.
  */
 import assert from "node:assert/strict";
-import * as path from "node:path";
-import { after, before, describe, it } from "node:test";
-import {
-  type AnalyzerResourceInput,
-  type PolicyPackProcess,
-  startPolicyPack,
-  unknownSentinel,
-} from "../lib/analyzer/client";
+import { describe, it } from "node:test";
+import { type AnalyzerResourceInput, unknownSentinel } from "../lib/analyzer/client";
+import { startedPack } from "./support/packBuild";
 import {
   type Mode,
   StackBuilder,
   programResources,
-  project,
-  stack,
   types,
   urnOf,
   withProperties,
 } from "./support/policyResources";
 import { loadExample } from "./support/stacks";
 
-const packDir = path.join(__dirname, "..", "policy");
 const { plan } = loadExample("payments-prod");
 const clusterTag = `kubernetes.io/cluster/${plan.clusterName}`;
-let pack: PolicyPackProcess;
-
-before(async () => {
-  ({ pack } = await startPolicyPack({ packDir, stack: { project, stack, dryRun: true } }));
-});
-after(async () => {
-  await pack?.close();
-});
+const pack = startedPack();
 
 const violations = async (resources: readonly AnalyzerResourceInput[]) =>
-  (await pack.analyzeStack(resources)).diagnostics.filter(
+  (await pack().analyzeStack(resources)).diagnostics.filter(
     (d) => d.policyName === "one-cluster-security-group",
   );
 

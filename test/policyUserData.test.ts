@@ -7,30 +7,20 @@
  * user data and clean user data pass.
  */
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import { gzipSync } from "node:zlib";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import {
   type AnalyzerResourceInput,
   type Diagnostic,
-  type PolicyPackProcess,
-  startPolicyPack,
   unknownSentinel,
 } from "../lib/analyzer/client";
 import { encodeUserData } from "../lib/nodes/cloudInit";
 import { renderStackUserData, sampleSecrets } from "../scripts/render-user-data";
 import { findUserDataSecrets } from "../policy/rules/userDataSecrets";
-import {
-  programResources,
-  project,
-  stack,
-  types,
-  urnOf,
-  withProperties,
-} from "./support/policyResources";
+import { startedPack } from "./support/packBuild";
+import { programResources, types, urnOf, withProperties } from "./support/policyResources";
 import { exampleStacks, loadExample } from "./support/stacks";
 
-const packDir = path.join(__dirname, "..", "policy");
 const { plan } = loadExample("payments-prod");
 const groupName = plan.nodeGroups[0].name;
 const templateUrn = urnOf(types.launchTemplate, groupName);
@@ -58,13 +48,7 @@ const legacyUserData = [
   "",
 ].join("\n");
 
-let pack: PolicyPackProcess;
-before(async () => {
-  ({ pack } = await startPolicyPack({ packDir, stack: { project, stack, dryRun: true } }));
-});
-after(async () => {
-  await pack?.close();
-});
+const pack = startedPack();
 
 const withUserData = (userData: unknown) =>
   withProperties(
@@ -77,8 +61,8 @@ const withUserData = (userData: unknown) =>
 const violations = async (inputs: readonly AnalyzerResourceInput[]) => {
   const mine = (diagnostics: readonly Diagnostic[]) =>
     diagnostics.filter((d) => d.policyName === "no-secrets-in-user-data");
-  const perResource = await Promise.all(inputs.map((input) => pack.analyze(input)));
-  assert.deepEqual(mine((await pack.analyzeStack(inputs)).diagnostics), []);
+  const perResource = await Promise.all(inputs.map((input) => pack().analyze(input)));
+  assert.deepEqual(mine((await pack().analyzeStack(inputs)).diagnostics), []);
   return perResource.flatMap((result) => mine(result.diagnostics));
 };
 

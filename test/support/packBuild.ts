@@ -3,6 +3,9 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { after, before } from "node:test";
+import { type PolicyPackProcess, startPolicyPack } from "../../lib/analyzer/client";
+import { project, stack } from "./policyResources";
 
 export const packDir = path.join(__dirname, "..", "..", "policy");
 
@@ -22,4 +25,23 @@ export function ensureBuilt(): void {
     encoding: "utf8",
   });
   assert.equal(result.status, 0, `building the policy pack failed:\n${result.stdout}`);
+}
+
+/**
+ * Starts the compiled pack for the test file (before its tests, stopped after), as
+ * the CLI starts it for a preview of the policy-resources test stack.
+ * @returns the started pack, once the `before` hook has run
+ */
+export function startedPack(): () => PolicyPackProcess {
+  let pack: PolicyPackProcess | undefined;
+  before(async () => {
+    ({ pack } = await startPolicyPack({ packDir, stack: { project, stack, dryRun: true } }));
+  });
+  after(async () => {
+    await pack?.close();
+  });
+  return () => {
+    assert.ok(pack, "the pack has not started");
+    return pack;
+  };
 }
