@@ -8,22 +8,21 @@
  * preview. The stack is clean: the pack must report nothing on it.
  */
 import { type AnalyzerResourceInput, unknownSentinel } from "../lib/analyzer/client";
+import { awsTypes } from "../policy/extract/aws";
+import { calicoTypes } from "../policy/extract/calico";
+import { calicoBgpTypes } from "../policy/extract/calicoRouting";
 import { maxPodsTagKey } from "../policy/rules/wellKnown";
 
 export type StackMode = "preview" | "update";
 
 const project = "bench";
 const stack = "large";
+// The type tokens the pack matches, from the pack itself.
 const types = {
-  vpc: "aws:ec2/vpc:Vpc",
-  subnet: "aws:ec2/subnet:Subnet",
-  securityGroup: "aws:ec2/securityGroup:SecurityGroup",
-  ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-  launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
-  autoScalingGroup: "aws:autoscaling/group:Group",
-  release: "kubernetes:helm.sh/v3:Release",
-  bgpPeer: "kubernetes:crd.projectcalico.org/v1:BGPPeer",
-  bgpConfiguration: "kubernetes:crd.projectcalico.org/v1:BGPConfiguration",
+  ...awsTypes,
+  release: calicoTypes.helmRelease,
+  bgpPeer: calicoBgpTypes.bgpPeerCrd,
+  bgpConfiguration: calicoBgpTypes.bgpConfigurationCrd,
 } as const;
 
 /** Resources per cell; the shared part adds six. */

@@ -7,10 +7,10 @@
  * its smallest) from 1k to 40k: the pack grows as reading the stack does.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { type PolicyPackProcess, startPolicyPack } from "../lib/analyzer/client";
 import { type StackMode, largeStack } from "./largeStack";
+import { createScratchPack } from "./scratchPack";
 
 export interface ScalePoint {
   readonly size: number;
@@ -63,21 +63,6 @@ new PolicyPack("reading-only", {
 });
 `;
 
-function createReadingOnlyPack(packDir: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reading-only-pack-"));
-  fs.mkdirSync(path.join(dir, "bin"));
-  fs.writeFileSync(
-    path.join(dir, "package.json"),
-    JSON.stringify({ name: "reading-only-pack", version: "0.0.1", main: "bin/index.js" }),
-  );
-  fs.writeFileSync(path.join(dir, "PulumiPolicy.yaml"), "runtime: nodejs\n");
-  fs.writeFileSync(path.join(dir, "bin", "index.js"), readingOnlyPack);
-  const tsconfig = path.join(packDir, "tsconfig.json");
-  if (fs.existsSync(tsconfig)) fs.copyFileSync(tsconfig, path.join(dir, "tsconfig.json"));
-  fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"), "dir");
-  return dir;
-}
-
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -100,7 +85,7 @@ export async function measurePolicyScale(options: PolicyScaleOptions = {}): Prom
   const packDir = options.packDir ?? path.join(repoRoot, "policy");
   const main = path.join(packDir, "bin", "index.js");
   if (!fs.existsSync(main)) throw new Error(`${main} is missing: run npm run build:policy first`);
-  const readingDir = createReadingOnlyPack(packDir);
+  const readingDir = createScratchPack("reading-only-pack", readingOnlyPack, packDir);
   const context = { project: "bench", stack: "large", dryRun: true };
   const started: PolicyPackProcess[] = [];
   try {

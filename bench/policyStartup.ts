@@ -7,9 +7,9 @@
  * module on the pack's import path.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { launchPolicyPack } from "../lib/analyzer/client";
+import { createScratchPack } from "./scratchPack";
 
 export interface PolicyStartupResult {
   /** Median milliseconds until our pack printed its port. */
@@ -39,25 +39,6 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/** An empty pack laid out like ours, resolving modules from the same node_modules. */
-function createEmptyPack(packDir: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "empty-policy-pack-"));
-  fs.mkdirSync(path.join(dir, "bin"));
-  fs.writeFileSync(
-    path.join(dir, "package.json"),
-    JSON.stringify({ name: "empty-policy-pack", version: "0.0.1", main: "bin/index.js" }),
-  );
-  fs.writeFileSync(path.join(dir, "PulumiPolicy.yaml"), "runtime: nodejs\n");
-  fs.writeFileSync(
-    path.join(dir, "bin", "index.js"),
-    'const { PolicyPack } = require("@pulumi/policy");\nnew PolicyPack("empty-policy-pack", { policies: [] });\n',
-  );
-  const tsconfig = path.join(packDir, "tsconfig.json");
-  if (fs.existsSync(tsconfig)) fs.copyFileSync(tsconfig, path.join(dir, "tsconfig.json"));
-  fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"), "dir");
-  return dir;
-}
-
 async function timeToReady(packDir: string): Promise<number> {
   const pack = await launchPolicyPack({ packDir });
   await pack.close();
@@ -72,7 +53,11 @@ export async function measurePolicyStartup(
   const packDir = options.packDir ?? path.join(repoRoot, "policy");
   const main = path.join(packDir, "bin", "index.js");
   if (!fs.existsSync(main)) throw new Error(`${main} is missing: run npm run build:policy first`);
-  const emptyDir = createEmptyPack(packDir);
+  const emptyDir = createScratchPack(
+    "empty-policy-pack",
+    'const { PolicyPack } = require("@pulumi/policy");\nnew PolicyPack("empty-policy-pack", { policies: [] });\n',
+    packDir,
+  );
   try {
     await timeToReady(packDir);
     await timeToReady(emptyDir);
